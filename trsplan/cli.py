@@ -1,0 +1,89 @@
+"""The ``trsplan`` command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from trsplan.errors import TrsplanError
+
+app = typer.Typer(
+    help="Evaluation toolkit for Strategisk næringsplan for Trondheimsregionen.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[bold red]trsplan:[/] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def report(
+    year: Annotated[int | None, typer.Option(help="Year to report (default: latest with data).")] = None,
+    municipality: Annotated[
+        list[str] | None,
+        typer.Option("--municipality", "-m", help="Municipality code (repeatable); default: members."),
+    ] = None,
+    region: Annotated[str, typer.Option(help="Region definition id.")] = "trondheimsregionen",
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports"),
+    lang: Annotated[str, typer.Option(help="Language: nb or en.")] = "nb",
+    workers: Annotated[int, typer.Option(help="Notebooks run in parallel.")] = 1,
+    snapshot: Annotated[str | None, typer.Option(help="Snapshot version (default: latest).")] = None,
+) -> None:
+    """Compute the indicators once and produce the report set for a year."""
+    from trsplan.report.build import build_reports
+
+    try:
+        build = build_reports(
+            year=year,
+            municipalities=municipality,
+            region=region,
+            out=out,
+            lang=lang,
+            workers=workers,
+            snapshot_version=snapshot,
+        )
+    except (TrsplanError, ValueError, KeyError) as exc:
+        raise _fail(exc) from exc
+    note = " (synthetic demo data)" if build.synthetic else ""
+    console.print(f"Snapshot {build.snapshot_version}{note}; reports in {build.out_dir}")
+    for r in build.results:
+        mark = "[green]ok[/]" if r.ok else f"[red]FAILED[/] {r.error} (cell {r.failing_cell})"
+        console.print(f"  {r.title}: {mark} ({r.duration_s:.1f} s)", highlight=False)
+    if not build.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def fetch(
+    only: Annotated[
+        list[str] | None, typer.Option(help="Only these sources: ssb, klass, brreg (repeatable).")
+    ] = None,
+    tables: Annotated[
+        list[str] | None, typer.Option(help="Only these StatBank table ids (repeatable).")
+    ] = None,
+) -> None:
+    """Refresh the data snapshot from the live APIs into a new dated version."""
+    from trsplan.fetch import fetch_command
+
+    raise typer.Exit(code=fetch_command(only=only, tables=tables))
+
+
+@app.command("demo-snapshot")
+def demo_snapshot(
+    out: Annotated[Path | None, typer.Option(help="Data folder (default: the project's).")] = None,
+) -> None:
+    """Regenerate the synthetic demo snapshot (deterministic: a re-run changes nothing)."""
+    from trsplan import demo
+
+    demo.main(["--out", str(out)] if out else [])
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,172 @@
+"""Population indicators and goal 5.1 (population growth of 4,000 a year).
+
+Definitions
+- ``population``: residents on 1 January of the year (SSB 07459, ``Personer1``).
+- ``population_change`` and its components: changes *during* the year (SSB 06913), so
+  population(Y + 1) = population(Y) + population_change(Y) on an unchanged territory.
+- ``population_share_norway``: population ÷ Norway's population × 100.
+- Goal 5.1, for regions: the annual change against the target (4,000 from ``data/targets.yaml``),
+  and the cumulative change since the baseline year (2010) against target × years.
+
+Regional figures are sums over member municipalities (split municipalities by weight), never
+averages of rates; rates are recomputed from those sums.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trsplan import geography
+
+# 06913 ContentsCode -> column. Components are flows during the year.
+CHANGES_06913: dict[str, str] = {
+    "Levendefodte": "births",
+    "Dode": "deaths",
+    "Innflytting": "in_migration",
+    "Utflytting": "out_migration",
+    "Innvandring": "immigration",
+    "Utvandring": "emigration",
+    "Folketilvekst": "population_change",
+}
+POPULATION_07459 = "Personer1"
+
+FLOWS = [
+    "births",
+    "deaths",
+    "in_migration",
+    "out_migration",
+    "immigration",
+    "emigration",
+    "population_change",
+]
+ADDITIVE = ["population", *FLOWS]
+
+# indicator id -> (goal id, unit)
+MEASURES: dict[str, tuple[str, str]] = {
+    "population": ("5", "persons"),
+    "population_change": ("5.1", "persons"),
+    "births": ("5.1", "persons"),
+    "deaths": ("5.1", "persons"),
+    "natural_increase": ("5.1", "persons"),
+    "net_domestic_migration": ("5.1", "persons"),
+    "net_international_migration": ("5.1", "persons"),
+    "net_migration": ("5.1", "persons"),
+    "population_growth_pct": ("5.1", "percent"),
+    "population_share_norway": ("H", "percent"),
+}
+GOAL_5_1_MEASURES: dict[str, tuple[str, str]] = {
+    "population_change_target": ("5.1", "persons"),
+    "population_change_vs_target": ("5.1", "persons"),
+    "goal_5_1_annual_met": ("5.1", "boolean"),
+    "cumulative_population_change": ("5.1", "persons"),
+    "cumulative_population_change_target": ("5.1", "persons"),
+    "goal_5_1_cumulative_met": ("5.1", "boolean"),
+}
+SOURCES: dict[str, str] = {
+    m: ("07459" if m == "population" else "06913") for m in {**MEASURES, **GOAL_5_1_MEASURES}
+}
+SOURCES["population_share_norway"] = "07459"
+SOURCES["population_growth_pct"] = "07459;06913"
+
+
+def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep rows whose code is valid in the row's year (the rest are '.' cells of old codes)."""
+    valid = pd.DataFrame(
+        [(c, y) for y in sorted(frame["year"].unique()) for c in geography.valid_codes(int(y))],
+        columns=["code", "year"],
+    ).astype({"code": "string", "year": "int64"})
+    return frame.merge(valid, on=["code", "year"], how="inner")
+
+
+def municipal_frame(pop_07459: pd.DataFrame, changes_06913: pd.DataFrame) -> pd.DataFrame:
+    """Wide frame ``code, year, population, <flows>`` in each year's code vintage.
+
+    Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN.
+    """
+    pop = pop_07459[pop_07459["ContentsCode"] == POPULATION_07459]
+    pop = pd.DataFrame(
+        {
+            "code": pop["Region"].map(geography.normalise_code).astype("string"),
+            "year": pop["Tid"].astype("int64"),
+            "population": pop["value"].astype("float64"),
+        }
+    )
+    changes = changes_06913[changes_06913["ContentsCode"].isin(list(CHANGES_06913))]
+    changes = pd.DataFrame(
+        {
+            "code": changes["Region"].map(geography.normalise_code).astype("string"),
+            "year": changes["Tid"].astype("int64"),
+            "measure": changes["ContentsCode"].map(CHANGES_06913),
+            "value": changes["value"].astype("float64"),
+        }
+    ).pivot(index=["code", "year"], columns="measure", values="value")
+    changes = changes.reindex(columns=FLOWS).reset_index()
+    frame = _valid_rows(pop).merge(_valid_rows(changes), on=["code", "year"], how="outer")
+    return frame.sort_values(["year", "code"], ignore_index=True)
+
+
+def derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived counts and rates from the additive columns (pure, row-wise)."""
+    out = frame.copy()
+    out["natural_increase"] = out["births"] - out["deaths"]
+    out["net_domestic_migration"] = out["in_migration"] - out["out_migration"]
+    out["net_international_migration"] = out["immigration"] - out["emigration"]
+    out["net_migration"] = out["net_domestic_migration"] + out["net_international_migration"]
+    out["population_growth_pct"] = out["population_change"] / out["population"] * 100
+    return out
+
+
+def membership(region_ids: list[str], years: list[int]) -> pd.DataFrame:
+    """``geo_code, year, code, weight``: which year-vintage codes make up each region."""
+    rows = [
+        (rid, year, code, weight)
+        for rid in region_ids
+        for year in years
+        for code, weight in geography.member_weights(rid, year).items()
+    ]
+    return pd.DataFrame(rows, columns=["geo_code", "year", "code", "weight"]).astype(
+        {"geo_code": "string", "code": "string", "year": "int64", "weight": "float64"}
+    )
+
+
+def aggregate(frame: pd.DataFrame, members: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Weighted sums of additive columns over region members; a missing member makes NaN."""
+    joined = members.merge(frame, on=["code", "year"], how="left")
+    weighted = joined[columns].mul(joined["weight"], axis=0)
+    keys = [joined["geo_code"], joined["year"]]
+    sums = weighted.groupby(keys, sort=True).sum()
+    incomplete = weighted.isna().groupby(keys, sort=True).any()
+    return sums.mask(incomplete).reset_index()
+
+
+def goal_5_1(
+    regions: pd.DataFrame, target_per_year: float, baseline_year: int = 2010
+) -> pd.DataFrame:
+    """Goal 5.1 columns for a wide region frame (geo_code, year, population_change).
+
+    The cumulative change runs from ``baseline_year`` through the year, and is missing once
+    any year in between is missing.
+    """
+    out = regions.sort_values(["geo_code", "year"]).copy()
+    change = out["population_change"]
+    out["population_change_target"] = np.where(out["year"] >= baseline_year, target_per_year, np.nan)
+    out["population_change_vs_target"] = change - out["population_change_target"]
+    out["goal_5_1_annual_met"] = _met(change, out["population_change_target"])
+    since = change.where(out["year"] >= baseline_year)
+    in_window = out["year"] >= baseline_year
+    cum = since.fillna(0).groupby(out["geo_code"]).cumsum()
+    gaps = (since.isna() & in_window).astype(int).groupby(out["geo_code"]).cumsum()
+    out["cumulative_population_change"] = cum.where(in_window & (gaps == 0))
+    years = (out["year"] - baseline_year + 1).where(in_window)
+    out["cumulative_population_change_target"] = target_per_year * years
+    out["goal_5_1_cumulative_met"] = _met(
+        out["cumulative_population_change"], out["cumulative_population_change_target"]
+    )
+    return out
+
+
+def _met(value: pd.Series, target: pd.Series) -> pd.Series:
+    """1.0 where value ≥ target, 0.0 where below, NaN where either is missing."""
+    met = (value >= target).astype("float64")
+    return met.where(value.notna() & target.notna())

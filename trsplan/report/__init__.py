@@ -1,0 +1,1 @@
+"""Report production: formatting, figures, running notebooks and the report set."""

@@ -1,0 +1,191 @@
+"""The report set for one year: indicators once, one notebook per report, manifest and index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from trsplan import __version__, geography
+from trsplan.errors import YearOutOfRangeError
+from trsplan.indicators.compute import compute_store, data_years
+from trsplan.indicators.store import write_store
+from trsplan.paths import notebooks_dir
+from trsplan.report.runner import ReportJob, ReportResult, _atomic_write_text, run_reports
+from trsplan.report.text import DEMO_BANNER, check_lang
+from trsplan.snapshot import Snapshot
+
+
+@dataclass
+class BuildResult:
+    year: int
+    out_dir: Path
+    results: list[ReportResult]
+    snapshot_version: str
+    synthetic: bool
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+def resolve_year(snapshot: Snapshot, year: int | None) -> int:
+    years = data_years(snapshot)
+    if year is None:
+        return years[-1]
+    if year not in years:
+        raise YearOutOfRangeError(
+            f"year {year} is outside the data: snapshot {snapshot.version} has population "
+            f"figures for {years[0]}–{years[-1]}; choose a year in that range or run `trsplan fetch`"
+        )
+    return year
+
+
+def resolve_municipalities(codes: list[str] | None, region: str, year: int) -> list[str]:
+    """The municipalities to report: the region's members by default; each code checked."""
+    if not codes:
+        return [c for c, w in geography.member_weights(region, year).items() if w == 1.0]
+    return [geography.check_code(geography.normalise_code(c), year) for c in codes]
+
+
+def plan_jobs(
+    year: int, region: str, municipalities: list[str], lang: str, out_dir: Path, store_path: Path
+) -> list[ReportJob]:
+    common = {"year": year, "lang": lang, "indicators_path": str(store_path)}
+    region_name = geography.region_info(region)["label_nb"]
+    jobs = [
+        ReportJob(
+            notebook=notebooks_dir() / "region.ipynb",
+            parameters={"region": region, **common},
+            output_dir=out_dir,
+            stem=f"region-{region}",
+            kind="region",
+            title=region_name,
+        )
+    ]
+    for code in municipalities:
+        name = geography.name(code, year)
+        jobs.append(
+            ReportJob(
+                notebook=notebooks_dir() / "municipality.ipynb",
+                parameters={"municipality": code, "region": region, **common},
+                output_dir=out_dir,
+                stem=f"{code}-{_slug(name)}",
+                kind="municipality",
+                title=f"{code} {name}",
+            )
+        )
+    return jobs
+
+
+def _slug(text: str) -> str:
+    table = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
+    ascii_text = text.translate(table).lower()
+    return "".join(ch if ch.isalnum() else "-" for ch in ascii_text).strip("-")
+
+
+def build_reports(
+    *,
+    year: int | None = None,
+    municipalities: list[str] | None = None,
+    region: str = "trondheimsregionen",
+    out: Path = Path("reports"),
+    lang: str = "nb",
+    workers: int = 1,
+    snapshot_version: str | None = None,
+) -> BuildResult:
+    """Validate everything, compute the store, run every report, write manifest and index."""
+    check_lang(lang)
+    geography.region_info(region)
+    snapshot = Snapshot.open(snapshot_version)
+    year = resolve_year(snapshot, year)
+    codes = resolve_municipalities(municipalities, region, year)
+
+    out_dir = Path(out).resolve() / str(year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store_path = write_store(compute_store(snapshot, to_year=year), out_dir / "data" / "indicators.parquet")
+    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path)
+    results = run_reports(jobs, workers=workers)
+
+    build = BuildResult(year, out_dir, results, snapshot.version, snapshot.synthetic)
+    write_manifest(build, snapshot, region, lang)
+    write_index(build, region, lang)
+    return build
+
+
+def write_manifest(build: BuildResult, snapshot: Snapshot, region: str, lang: str) -> Path:
+    manifest = {
+        "trsplan_version": __version__,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "year": build.year,
+        "region": region,
+        "lang": lang,
+        "ok": build.ok,
+        "snapshot": {
+            "version": snapshot.version,
+            "synthetic": snapshot.synthetic,
+            "checksums": snapshot.checksums(),
+        },
+        "reports": [
+            {**r.to_dict(), "status": "ok" if r.ok else "failed"} for r in build.results
+        ],
+    }
+    path = build.out_dir / "manifest.json"
+    _atomic_write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+INDEX_TEXT = {
+    "nb": {
+        "title": "Evaluering av Strategisk næringsplan for Trondheimsregionen",
+        "reports": "Rapporter",
+        "ok": "ferdig",
+        "failed": "feilet",
+        "snapshot": "Datagrunnlag",
+    },
+    "en": {
+        "title": "Evaluation of the Trondheim region's strategic business plan",
+        "reports": "Reports",
+        "ok": "done",
+        "failed": "failed",
+        "snapshot": "Data snapshot",
+    },
+}
+
+
+def write_index(build: BuildResult, region: str, lang: str) -> Path:
+    words = INDEX_TEXT[lang]
+    items = []
+    for r in build.results:
+        status = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
+        link = f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>' if r.html else html.escape(r.title)
+        items.append(f"<li>{link} — <span class=\"status\">{status}</span></li>")
+    banner = (
+        f'<p class="trsplan-banner" role="note">{html.escape(DEMO_BANNER[lang])}</p>'
+        if build.synthetic
+        else ""
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="{'nb' if lang == 'nb' else 'en'}">
+<head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{html.escape(words['title'])} {build.year}</title>
+<style>
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin: 2rem auto; }}
+.trsplan-banner {{ background: #fff4ce; border: 2px solid #8a6d00; padding: .6rem 1rem; font-weight: bold; }}
+</style></head>
+<body>
+<h1>{html.escape(words['title'])} {build.year}</h1>
+{banner}
+<h2>{words['reports']}</h2>
+<ul>
+{chr(10).join(items)}
+</ul>
+<p>{words['snapshot']}: {html.escape(build.snapshot_version)} · trsplan {__version__} ·
+<a href="manifest.json">manifest.json</a></p>
+</body></html>
+"""
+    path = build.out_dir / "index.html"
+    _atomic_write_text(path, page)
+    return path

@@ -1,0 +1,180 @@
+"""Building blocks the report notebooks call: load the store, tables and sentences from numbers.
+
+Everything here only selects and words what the indicator store already holds.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from trsplan import geography
+from trsplan.indicators.store import read_store, select, wide
+from trsplan.report.text import DEMO_BANNER, fmt_number, fmt_percent, label
+
+COMPONENTS = ["natural_increase", "net_domestic_migration", "net_international_migration"]
+KEY_FIGURES = [
+    "population",
+    "population_change",
+    "births",
+    "deaths",
+    "net_domestic_migration",
+    "net_international_migration",
+    "population_share_norway",
+]
+
+
+def load_store(indicators_path: str = "") -> pd.DataFrame:
+    """The store written by ``trsplan report``; computed from the latest snapshot when no path."""
+    if indicators_path:
+        return read_store(indicators_path)
+    from trsplan.indicators.compute import compute_store
+    from trsplan.snapshot import Snapshot
+
+    return compute_store(Snapshot.open())
+
+
+def report_year(store: pd.DataFrame, year: int) -> int:
+    years = sorted(store.loc[store["indicator_id"] == "population", "year"].unique().tolist())
+    if not year:
+        return int(years[-1])
+    if year not in years:
+        raise ValueError(f"year {year} is outside the data ({years[0]}–{years[-1]})")
+    return int(year)
+
+
+def check_geo(store: pd.DataFrame, geo_code: str) -> str:
+    if not isinstance(geo_code, str):
+        raise TypeError(f"geography code must be a string such as '5001', got {geo_code!r}")
+    if not (store["geo_code"] == geo_code).any():
+        raise ValueError(f"{geo_code} is not in the indicator store (code vintage "
+                         f"{int(store['code_vintage'].iloc[0])})")
+    return geo_code
+
+
+def banner(store: pd.DataFrame, lang: str) -> str:
+    if not store["synthetic"].any():
+        return ""
+    return f'<p class="trsplan-banner" role="note">{html.escape(DEMO_BANNER[lang])}</p>'
+
+
+def geo_name(store: pd.DataFrame, geo_code: str, lang: str = "nb") -> str:
+    name = str(store.loc[store["geo_code"] == geo_code, "geo_name"].iloc[0])
+    if lang == "en" and geo_code in geography.region_ids():
+        return geography.region_info(geo_code)["label_en"]
+    return name
+
+
+def last_complete(series: pd.Series, year: int) -> int | None:
+    """The latest year up to ``year`` with a value (flows lag the 1 January stock by a year)."""
+    known = series.loc[:year].dropna()
+    return int(known.index[-1]) if len(known) else None
+
+
+def key_figures_html(store: pd.DataFrame, geo_code: str, year: int, lang: str) -> str:
+    """A small table: each key figure in the report year and two years earlier."""
+    table = wide(store, geo_code, KEY_FIGURES)
+    flows_year = last_complete(table["population_change"], year) or year
+    head = "Indikator" if lang == "nb" else "Indicator"
+    rows = []
+    for key in KEY_FIGURES:
+        y = year if key in ("population", "population_share_norway") else flows_year
+        now, before = table[key].get(y), table[key].get(y - 2)
+        fmt = (lambda v: fmt_percent(v, 2, lang)) if key.endswith("share_norway") else (
+            lambda v: fmt_number(v, 0, lang))
+        rows.append(
+            f"<tr><td>{html.escape(label(key, lang))} ({y})</td><td>{fmt(now)}</td>"
+            f"<td>{fmt(before)}</td></tr>"
+        )
+    cols = ("Verdi", "To år før") if lang == "nb" else ("Value", "Two years earlier")
+    return (
+        '<table class="trsplan-keyfigures"><thead><tr>'
+        f"<th>{head}</th><th>{cols[0]}</th><th>{cols[1]}</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def population_summary(store: pd.DataFrame, geo_code: str, year: int, lang: str) -> str:
+    """Two sentences on population and growth, from the numbers only."""
+    table = wide(store, geo_code, ["population", "population_change", *COMPONENTS])
+    name = geo_name(store, geo_code, lang)
+    pop = table["population"].get(year)
+    fy = last_complete(table["population_change"], year)
+    if fy is None:
+        return f"{name}: {fmt_number(pop, 0, lang)}."
+    change = table.loc[fy, "population_change"]
+    natural, domestic, intl = (table.loc[fy, c] for c in COMPONENTS)
+    if lang == "nb":
+        direction = "økte" if change >= 0 else "gikk ned"
+        return (
+            f"{name} hadde {fmt_number(pop, 0, lang)} innbyggere 1. januar {year}. "
+            f"I {fy} {direction} folketallet med {fmt_number(abs(change), 0, lang)}: "
+            f"fødselsoverskudd {fmt_number(natural, 0, lang, sign=True)}, netto innenlands "
+            f"flytting {fmt_number(domestic, 0, lang, sign=True)} og nettoinnvandring "
+            f"{fmt_number(intl, 0, lang, sign=True)}."
+        )
+    direction = "grew" if change >= 0 else "fell"
+    return (
+        f"{name} had {fmt_number(pop, 0, lang)} inhabitants on 1 January {year}. "
+        f"In {fy} the population {direction} by {fmt_number(abs(change), 0, lang)}: natural "
+        f"increase {fmt_number(natural, 0, lang, sign=True)}, net domestic migration "
+        f"{fmt_number(domestic, 0, lang, sign=True)} and net international migration "
+        f"{fmt_number(intl, 0, lang, sign=True)}."
+    )
+
+
+def goal_5_1_summary(store: pd.DataFrame, region: str, year: int, lang: str) -> str:
+    """Whether goal 5.1 is met in the latest complete year and cumulatively since 2010."""
+    table = wide(store, region, [
+        "population_change", "population_change_target", "goal_5_1_annual_met",
+        "cumulative_population_change", "cumulative_population_change_target",
+        "goal_5_1_cumulative_met",
+    ])
+    fy = last_complete(table["population_change"], year)
+    if fy is None:
+        return label("not_assessed", lang)
+    row = table.loc[fy]
+    annual = label("met" if row["goal_5_1_annual_met"] == 1 else "not_met", lang)
+    cumulative = label("met" if row["goal_5_1_cumulative_met"] == 1 else "not_met", lang)
+    if lang == "nb":
+        return (
+            f"Mål 5.1 (befolkningsvekst på {fmt_number(row['population_change_target'], 0, lang)} i året): "
+            f"veksten i {fy} var {fmt_number(row['population_change'], 0, lang)} – målet er **{annual}**. "
+            f"Samlet vekst 2010–{fy} var {fmt_number(row['cumulative_population_change'], 0, lang)} "
+            f"mot et mål på {fmt_number(row['cumulative_population_change_target'], 0, lang)} – "
+            f"**{cumulative}**."
+        )
+    return (
+        f"Goal 5.1 (population growth of {fmt_number(row['population_change_target'], 0, lang)} a "
+        f"year): growth in {fy} was {fmt_number(row['population_change'], 0, lang)} – the target "
+        f"is **{annual}**. Cumulative growth 2010–{fy} was "
+        f"{fmt_number(row['cumulative_population_change'], 0, lang)} against a target of "
+        f"{fmt_number(row['cumulative_population_change_target'], 0, lang)} – **{cumulative}**."
+    )
+
+
+def member_table(store: pd.DataFrame, codes: list[str], indicator_id: str, year: int) -> pd.Series:
+    """One indicator for several municipalities in a year, named by municipality."""
+    rows = select(store, geo_code=codes, indicator_id=indicator_id, years=(year, year))
+    return rows.set_index("geo_name")["value"]
+
+
+def sources_html(store: pd.DataFrame, lang: str, snapshot_checksums: dict[str, str] | None = None) -> str:
+    tables = sorted({t for s in store["source_tables"].dropna().unique() for t in s.split(";")})
+    synthetic = bool(store["synthetic"].any())
+    intro = (
+        "Kilder: Statistisk sentralbyrå (SSB), tabellene " if lang == "nb"
+        else "Sources: Statistics Norway (SSB), tables "
+    ) + ", ".join(tables) + "."
+    kind = {
+        ("nb", True): "Dataene er syntetiske demodata kalibrert mot SSBs tall, ikke offisiell statistikk.",
+        ("nb", False): "Dataene er hentet fra SSBs API.",
+        ("en", True): "The data are synthetic demo data calibrated on SSB figures, not official statistics.",
+        ("en", False): "The data were retrieved from SSB's API.",
+    }[(lang, synthetic)]
+    items = "".join(
+        f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
+        for p, h in sorted((snapshot_checksums or {}).items())
+    )
+    return f"<p>{html.escape(intro)} {html.escape(kind)}</p>" + (f"<ul>{items}</ul>" if items else "")
