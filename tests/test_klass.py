@@ -123,7 +123,15 @@ def test_toy_reconstruction():
     timeline = klass.reconstruct_code_lists(
         klass.parse_changes(TOY_CHANGES), klass.parse_version(TOY_LATEST)
     )
-    assert timeline.codes_on("2010-01-01") == {"0001", "0002", "0003", "0004", "0005", "0007", "0008"}
+    assert timeline.codes_on("2010-01-01") == {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0007",
+        "0008",
+    }
     assert timeline.codes_on("2018-06-30") == {"0003", "0004", "0005", "0007", "0008", "0010"}
     assert timeline.codes_on("2021-01-01") == {"0003", "0006", "0007", "0009", "0010"}
 

@@ -21,22 +21,34 @@ def _tidy(rows: list[tuple[str, str, str, float, str | None]]) -> pd.DataFrame:
 def test_derive_components_and_rate():
     frame = pd.DataFrame(
         {
-            "code": ["5001"], "year": [2020], "population": [1000.0], "births": [10.0],
-            "deaths": [4.0], "in_migration": [30.0], "out_migration": [25.0],
-            "immigration": [5.0], "emigration": [2.0], "population_change": [14.0],
+            "code": ["5001"],
+            "year": [2020],
+            "population": [1000.0],
+            "births": [10.0],
+            "deaths": [4.0],
+            "in_migration": [30.0],
+            "out_migration": [25.0],
+            "immigration": [5.0],
+            "emigration": [2.0],
+            "population_change": [14.0],
         }
     )
     out = population.derive(frame).iloc[0]
     assert out["natural_increase"] == 6  # 10 - 4
-    assert out["net_domestic_migration"] == 5  # 30 - 25
+    assert out["net_migration"] == 5  # 30 - 25: 06913 moves include those from/to abroad
     assert out["net_international_migration"] == 3  # 5 - 2
-    assert out["net_migration"] == 8  # 5 + 3
+    assert out["net_domestic_migration"] == 2  # 5 - 3
     assert out["population_growth_pct"] == pytest.approx(1.4)  # 14 / 1000 * 100
 
 
 def test_derive_keeps_missing_missing():
     frame = pd.DataFrame(
-        {"code": ["5001"], "year": [2026], "population": [1000.0], **{f: [NAN] for f in population.FLOWS}}
+        {
+            "code": ["5001"],
+            "year": [2026],
+            "population": [1000.0],
+            **{f: [NAN] for f in population.FLOWS},
+        }
     )
     out = population.derive(frame).iloc[0]
     assert math.isnan(out["natural_increase"]) and math.isnan(out["population_growth_pct"])
@@ -53,18 +65,27 @@ def test_municipal_frame_uses_each_years_codes_and_drops_invalid_cells():
     )
     changes = _tidy(
         [
-            ("1601", "Levendefodte", "2017", 2000.0, None),
+            ("1601", "Levende", "2017", 2000.0, None),
             ("1601", "Dode", "2017", 1200.0, None),
             ("1601", "Folketilvekst", "2017", NAN, ".."),  # missing, not zero
-            ("5001", "Levendefodte", "2017", NAN, "."),
+            ("5001", "Levende", "2017", NAN, "."),
         ]
     )
-    frame = population.municipal_frame(pop, changes)
+    quarters = _tidy(
+        [
+            *[("1601", "Innvandring5", f"2017K{q}", 100.0 * q, None) for q in (1, 2, 3, 4)],
+            *[("1601", "Utvandring6", f"2017K{q}", 10.0, None) for q in (1, 2, 3)],
+            ("1601", "Utvandring6", "2017K4", NAN, ".."),
+        ]
+    )
+    frame = population.municipal_frame(pop, changes, quarters)
     assert frame[["code", "year"]].values.tolist() == [["1601", 2017], ["5001", 2018]]
     row = frame.iloc[0]
     assert row["population"] == 190464 and row["births"] == 2000 and row["deaths"] == 1200
     assert math.isnan(row["population_change"])
     assert math.isnan(frame.iloc[1]["births"])
+    assert row["immigration"] == 1000  # 100 + 200 + 300 + 400
+    assert math.isnan(row["emigration"])  # one quarter missing: the year is missing
 
 
 def test_aggregate_sums_with_split_weights_and_propagates_missing():

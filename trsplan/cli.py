@@ -25,16 +25,22 @@ def _fail(exc: Exception) -> typer.Exit:
 
 @app.command()
 def report(
-    year: Annotated[int | None, typer.Option(help="Year to report (default: latest with data).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Year to report (default: latest with data).")
+    ] = None,
     municipality: Annotated[
         list[str] | None,
-        typer.Option("--municipality", "-m", help="Municipality code (repeatable); default: members."),
+        typer.Option(
+            "--municipality", "-m", help="Municipality code (repeatable); default: members."
+        ),
     ] = None,
     region: Annotated[str, typer.Option(help="Region definition id.")] = "trondheimsregionen",
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports"),
     lang: Annotated[str, typer.Option(help="Language: nb or en.")] = "nb",
     workers: Annotated[int, typer.Option(help="Notebooks run in parallel.")] = 1,
-    snapshot: Annotated[str | None, typer.Option(help="Snapshot version (default: latest).")] = None,
+    snapshot: Annotated[
+        str | None, typer.Option(help="Snapshot version (default: latest).")
+    ] = None,
 ) -> None:
     """Compute the indicators once and produce the report set for a year."""
     from trsplan.report.build import build_reports

@@ -104,14 +104,18 @@ def _load(folder: str) -> _Geo:
         weight_rows = _read_csv(root / "split_weights.csv")
         info = json.loads((root / "build_info.json").read_text(encoding="utf-8"))
         regions_doc = yaml.safe_load((root / "regions.yaml").read_text(encoding="utf-8"))
+        coverage_path = root / "coverage.yaml"
+        coverage = (
+            yaml.safe_load(coverage_path.read_text(encoding="utf-8"))
+            if coverage_path.is_file()
+            else {}
+        )
     except FileNotFoundError as exc:
         raise FileNotFoundError(
             f"geography table missing: {exc.filename}. Build it with "
             "`python -m trsplan.sources.klass build --changes FILE --version FILE`."
         ) from exc
-    weights = {
-        (r.date, r.old_code, r.new_code): float(r.weight) for r in weight_rows.itertuples()
-    }
+    weights = {(r.date, r.old_code, r.new_code): float(r.weight) for r in weight_rows.itertuples()}
     regions = {str(r["id"]): r for r in regions_doc["regions"]}
     return _Geo(
         periods=periods,
@@ -119,7 +123,10 @@ def _load(folder: str) -> _Geo:
         weights=weights,
         regions=regions,
         first_year=int(info["start"][:4]),
-        last_year=int(info["changes_known_to"][:4]),
+        # the code list stays valid past the changes file only as far as coverage.yaml vouches
+        last_year=max(
+            int(info["changes_known_to"][:4]), int(coverage.get("assume_unchanged_through", 0))
+        ),
         folder=folder,
     )
 
@@ -227,11 +234,30 @@ def _code_periods(code: str) -> pd.DataFrame:
     return periods.loc[periods["code"] == code]
 
 
+def _near_codes(code: str, codes: list[str]) -> list[str]:
+    """Similar codes, most similar (difflib) and numerically nearest first; same county first,
+    as a typo usually keeps the county digits."""
+    if not code.isdigit():
+        return []
+
+    def score(other: str) -> tuple[bool, float, int]:
+        ratio = difflib.SequenceMatcher(None, code, other).ratio()
+        return (other[:2] != code[:2], -ratio, abs(int(other) - int(code)))
+
+    ranked = sorted((c for c in codes if score(c)[1] <= -0.5), key=score)
+    return ranked[:4]
+
+
 def _unknown(code: str) -> UnknownMunicipalityError:
     """An error for an unknown code, suggesting near codes and names (typos, old numbers)."""
     periods = _geo().periods
     latest = periods.drop_duplicates("code", keep="last").set_index("code")["name"]
-    near = difflib.get_close_matches(code, list(latest.index), n=4, cutoff=0.5)
+    if code == "9999":
+        return UnknownMunicipalityError(
+            "'9999' is KLASS's 'Uoppgitt' (municipality not stated), not a municipality; "
+            "drop or allocate those rows before using municipality codes"
+        )
+    near = _near_codes(code, list(latest.index))
     names = {n.lower(): c for c, n in latest.items()}
     near += [names[n] for n in difflib.get_close_matches(code.lower(), list(names), n=3)]
     hint = ", ".join(f"{c} {latest[c]}" for c in dict.fromkeys(near))
@@ -530,8 +556,11 @@ def harmonise(
     )
     if work["weight"].isna().any():  # cannot happen after _check_vintages; guard the invariant
         raise HarmonisationError("internal error: codes without a mapping")
+    all_whole = bool((work["weight"] == 1.0).all())
     for col in values:
-        work[col] = work[col] * work["weight"]
+        # Skip the multiplication when no row is split so integer counts stay integers.
+        if not all_whole:
+            work[col] = work[col] * work["weight"]
     work[code_col] = work["new_code"].astype("str")
     keys = [c for c in frame.columns if c not in values]
     result = (

@@ -32,5 +32,7 @@ def notebooks_dir() -> Path:
 
 def shared_reference_dir() -> Path | None:
     """``../shared/reference`` beside the checkout, when present (tests skip without it)."""
-    candidate = Path(os.environ.get("TRSPLAN_SHARED_REFERENCE", PROJECT_ROOT.parent / "shared" / "reference"))
+    candidate = Path(
+        os.environ.get("TRSPLAN_SHARED_REFERENCE", PROJECT_ROOT.parent / "shared" / "reference")
+    )
     return candidate if candidate.is_dir() else None

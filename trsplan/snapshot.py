@@ -45,8 +45,8 @@ SIDECAR_SUFFIX = ".meta.json"
 _VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[-_.][A-Za-z0-9._-]+)?$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _HOW_TO_CREATE = (
-    "create one with `trsplan fetch` (downloads real data) or with the demo-data generator "
-    "(synthetic data for offline use)"
+    "create one with `trsplan fetch` (downloads real data) or `trsplan demo-snapshot` "
+    "(the demo-data generator: synthetic data for offline use)"
 )
 
 
@@ -366,7 +366,10 @@ class Snapshot:
         return provenance
 
     def _fix_hint(self) -> str:
-        return f"re-fetch it (`trsplan fetch`) or regenerate the demo snapshot into {self.path}"
+        return (
+            "re-fetch it (`trsplan fetch`) or regenerate the demo snapshot "
+            "(`trsplan demo-snapshot`)"
+        )
 
     # -- reading ---------------------------------------------------------------------------
 

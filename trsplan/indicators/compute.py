@@ -16,7 +16,7 @@ NORWAY = "norge"
 def population_target_per_year() -> tuple[float, int]:
     """Goal 5.1's annual target and baseline year, from the targets file."""
     for target in load_targets().targets_for("population_change"):
-        if target.direction == "at_least" and target.deadline is None and target.value:
+        if (target.direction, target.basis, target.deadline) == ("at_least", "level", None):
             return float(target.value), int(target.baseline_year or 2010)
     raise LookupError("data/targets.yaml has no annual at_least target for population_change")
 
@@ -35,7 +35,9 @@ def compute_store(
     Municipal rows are re-keyed to the code vintage of ``to_year`` (default: the latest year);
     regional rows are weighted sums of each year's own codes.
     """
-    muni = population.municipal_frame(snapshot.read_table("07459"), snapshot.read_table("06913"))
+    muni = population.municipal_frame(
+        snapshot.read_table("07459"), snapshot.read_table("06913"), _optional(snapshot, "01223")
+    )
     years = sorted(set(muni["year"].tolist()))
     to_year = to_year or years[-1]
     synthetic = snapshot.synthetic
@@ -77,6 +79,13 @@ def compute_store(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _optional(snapshot: Snapshot, table_id: str) -> pd.DataFrame | None:
+    """A table the indicators can do without (their columns then stay missing)."""
+    if any(p.table_id == table_id for p in snapshot.files()):
+        return snapshot.read_table(table_id)
+    return None
 
 
 def _names(codes: pd.Series, level: str, year: int) -> pd.Series:

@@ -19,15 +19,19 @@ import pandas as pd
 
 from trsplan import geography
 
-# 06913 ContentsCode -> column. Components are flows during the year.
+# 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
+# there count every move across the municipal border, from abroad included.
 CHANGES_06913: dict[str, str] = {
-    "Levendefodte": "births",
+    "Levende": "births",
     "Dode": "deaths",
-    "Innflytting": "in_migration",
-    "Utflytting": "out_migration",
-    "Innvandring": "immigration",
-    "Utvandring": "emigration",
+    "Innflyttinger": "in_migration",
+    "Utflyttinger": "out_migration",
     "Folketilvekst": "population_change",
+}
+# 01223 (quarterly) ContentsCode -> column; summed over the four quarters of a year.
+MIGRATION_01223: dict[str, str] = {
+    "Innvandring5": "immigration",
+    "Utvandring6": "emigration",
 }
 POPULATION_07459 = "Personer1"
 
@@ -79,10 +83,35 @@ def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(valid, on=["code", "year"], how="inner")
 
 
-def municipal_frame(pop_07459: pd.DataFrame, changes_06913: pd.DataFrame) -> pd.DataFrame:
+def _flows(tidy: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
+    """Wide ``code, year, <flows>`` from a tidy table; quarters (``2024K1``) summed to years.
+
+    A year with a missing quarter stays missing.
+    """
+    rows = tidy[tidy["ContentsCode"].isin(list(codes))]
+    flows = pd.DataFrame(
+        {
+            "code": rows["Region"].map(geography.normalise_code).astype("string"),
+            "year": rows["Tid"].str.slice(0, 4).astype("int64"),
+            "measure": rows["ContentsCode"].map(codes),
+            "value": rows["value"].astype("float64"),
+        }
+    )
+    keys = ["code", "year", "measure"]
+    missing = flows["value"].isna().groupby([flows[k] for k in keys]).any()
+    totals = flows.groupby(keys)["value"].sum().mask(missing)
+    return totals.unstack("measure").reindex(columns=list(codes.values())).reset_index()
+
+
+def municipal_frame(
+    pop_07459: pd.DataFrame,
+    changes_06913: pd.DataFrame,
+    migration_01223: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Wide frame ``code, year, population, <flows>`` in each year's code vintage.
 
-    Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN.
+    Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN; without 01223 the
+    split of migration into domestic and international is missing.
     """
     pop = pop_07459[pop_07459["ContentsCode"] == POPULATION_07459]
     pop = pd.DataFrame(
@@ -92,17 +121,13 @@ def municipal_frame(pop_07459: pd.DataFrame, changes_06913: pd.DataFrame) -> pd.
             "population": pop["value"].astype("float64"),
         }
     )
-    changes = changes_06913[changes_06913["ContentsCode"].isin(list(CHANGES_06913))]
-    changes = pd.DataFrame(
-        {
-            "code": changes["Region"].map(geography.normalise_code).astype("string"),
-            "year": changes["Tid"].astype("int64"),
-            "measure": changes["ContentsCode"].map(CHANGES_06913),
-            "value": changes["value"].astype("float64"),
-        }
-    ).pivot(index=["code", "year"], columns="measure", values="value")
-    changes = changes.reindex(columns=FLOWS).reset_index()
-    frame = _valid_rows(pop).merge(_valid_rows(changes), on=["code", "year"], how="outer")
+    frame = _valid_rows(pop).merge(
+        _valid_rows(_flows(changes_06913, CHANGES_06913)), on=["code", "year"], how="outer"
+    )
+    if migration_01223 is not None:
+        migration = _valid_rows(_flows(migration_01223, MIGRATION_01223))
+        frame = frame.merge(migration, on=["code", "year"], how="left")
+    frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
     return frame.sort_values(["year", "code"], ignore_index=True)
 
 
@@ -110,9 +135,10 @@ def derive(frame: pd.DataFrame) -> pd.DataFrame:
     """Add the derived counts and rates from the additive columns (pure, row-wise)."""
     out = frame.copy()
     out["natural_increase"] = out["births"] - out["deaths"]
-    out["net_domestic_migration"] = out["in_migration"] - out["out_migration"]
+    out["net_migration"] = out["in_migration"] - out["out_migration"]
     out["net_international_migration"] = out["immigration"] - out["emigration"]
-    out["net_migration"] = out["net_domestic_migration"] + out["net_international_migration"]
+    # 06913's moves include those from and to abroad, so domestic is the remainder
+    out["net_domestic_migration"] = out["net_migration"] - out["net_international_migration"]
     out["population_growth_pct"] = out["population_change"] / out["population"] * 100
     return out
 
@@ -150,7 +176,9 @@ def goal_5_1(
     """
     out = regions.sort_values(["geo_code", "year"]).copy()
     change = out["population_change"]
-    out["population_change_target"] = np.where(out["year"] >= baseline_year, target_per_year, np.nan)
+    out["population_change_target"] = np.where(
+        out["year"] >= baseline_year, target_per_year, np.nan
+    )
     out["population_change_vs_target"] = change - out["population_change_target"]
     out["goal_5_1_annual_met"] = _met(change, out["population_change_target"])
     since = change.where(out["year"] >= baseline_year)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,8 @@ def resolve_year(snapshot: Snapshot, year: int | None) -> int:
     if year not in years:
         raise YearOutOfRangeError(
             f"year {year} is outside the data: snapshot {snapshot.version} has population "
-            f"figures for {years[0]}–{years[-1]}; choose a year in that range or run `trsplan fetch`"
+            f"figures for {years[0]}–{years[-1]}; choose a year in that range "
+            "or run `trsplan fetch`"
         )
     return year
 
@@ -51,9 +53,20 @@ def resolve_municipalities(codes: list[str] | None, region: str, year: int) -> l
 
 
 def plan_jobs(
-    year: int, region: str, municipalities: list[str], lang: str, out_dir: Path, store_path: Path
+    year: int,
+    region: str,
+    municipalities: list[str],
+    lang: str,
+    out_dir: Path,
+    store_path: Path,
+    snapshot_version: str,
 ) -> list[ReportJob]:
-    common = {"year": year, "lang": lang, "indicators_path": str(store_path)}
+    common = {
+        "year": year,
+        "lang": lang,
+        "indicators_path": str(store_path),
+        "snapshot_version": snapshot_version,
+    }
     region_name = geography.region_info(region)["label_nb"]
     jobs = [
         ReportJob(
@@ -83,7 +96,7 @@ def plan_jobs(
 def _slug(text: str) -> str:
     table = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
     ascii_text = text.translate(table).lower()
-    return "".join(ch if ch.isalnum() else "-" for ch in ascii_text).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
 
 
 def build_reports(
@@ -105,8 +118,10 @@ def build_reports(
 
     out_dir = Path(out).resolve() / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = write_store(compute_store(snapshot, to_year=year), out_dir / "data" / "indicators.parquet")
-    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path)
+    store_path = write_store(
+        compute_store(snapshot, to_year=year), out_dir / "data" / "indicators.parquet"
+    )
+    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path, snapshot.version)
     results = run_reports(jobs, workers=workers)
 
     build = BuildResult(year, out_dir, results, snapshot.version, snapshot.synthetic)
@@ -128,9 +143,7 @@ def write_manifest(build: BuildResult, snapshot: Snapshot, region: str, lang: st
             "synthetic": snapshot.synthetic,
             "checksums": snapshot.checksums(),
         },
-        "reports": [
-            {**r.to_dict(), "status": "ok" if r.ok else "failed"} for r in build.results
-        ],
+        "reports": [{**r.to_dict(), "status": "ok" if r.ok else "failed"} for r in build.results],
     }
     path = build.out_dir / "manifest.json"
     _atomic_write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -160,29 +173,34 @@ def write_index(build: BuildResult, region: str, lang: str) -> Path:
     items = []
     for r in build.results:
         status = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
-        link = f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>' if r.html else html.escape(r.title)
-        items.append(f"<li>{link} — <span class=\"status\">{status}</span></li>")
+        link = (
+            f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
+            if r.html
+            else html.escape(r.title)
+        )
+        items.append(f'<li>{link} — <span class="status">{status}</span></li>')
     banner = (
         f'<p class="trsplan-banner" role="note">{html.escape(DEMO_BANNER[lang])}</p>'
         if build.synthetic
         else ""
     )
     page = f"""<!DOCTYPE html>
-<html lang="{'nb' if lang == 'nb' else 'en'}">
+<html lang="{"nb" if lang == "nb" else "en"}">
 <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{html.escape(words['title'])} {build.year}</title>
+<title>{html.escape(words["title"])} {build.year}</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin: 2rem auto; }}
-.trsplan-banner {{ background: #fff4ce; border: 2px solid #8a6d00; padding: .6rem 1rem; font-weight: bold; }}
+.trsplan-banner {{ background: #fff4ce; border: 2px solid #8a6d00; padding: .6rem 1rem;
+                  font-weight: bold; }}
 </style></head>
 <body>
-<h1>{html.escape(words['title'])} {build.year}</h1>
+<h1>{html.escape(words["title"])} {build.year}</h1>
 {banner}
-<h2>{words['reports']}</h2>
+<h2>{words["reports"]}</h2>
 <ul>
 {chr(10).join(items)}
 </ul>
-<p>{words['snapshot']}: {html.escape(build.snapshot_version)} · trsplan {__version__} ·
+<p>{words["snapshot"]}: {html.escape(build.snapshot_version)} · trsplan {__version__} ·
 <a href="manifest.json">manifest.json</a></p>
 </body></html>
 """

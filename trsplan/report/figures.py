@@ -46,8 +46,14 @@ def line_chart(series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb") 
     """Lines for each column of a year-indexed frame."""
     fig, ax = _axes()
     for i, column in enumerate(series.columns):
-        ax.plot(series.index, series[column], marker="o", ms=3, color=PALETTE[i % len(PALETTE)],
-                label=str(column))
+        ax.plot(
+            series.index,
+            series[column],
+            marker="o",
+            ms=3,
+            color=PALETTE[i % len(PALETTE)],
+            label=str(column),
+        )
     ax.set_title(title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(ylabel)
@@ -65,10 +71,23 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
     for i, column in enumerate(components.columns):
         values = components[column]
         bottom = pos[column].where(values >= 0, neg[column])
-        ax.bar(components.index, values, bottom=bottom, color=PALETTE[i % len(PALETTE)],
-               label=label(column, lang), width=0.75)
-    ax.plot(total.index, total, color="black", marker="D", ms=4, lw=1.5,
-            label=label("population_change", lang))
+        ax.bar(
+            components.index,
+            values,
+            bottom=bottom,
+            color=PALETTE[i % len(PALETTE)],
+            label=label(column, lang),
+            width=0.75,
+        )
+    ax.plot(
+        total.index,
+        total,
+        color="black",
+        marker="D",
+        ms=4,
+        lw=1.5,
+        label=label("population_change", lang),
+    )
     ax.axhline(0, color="black", lw=0.8)
     ax.set_title(title)
     ax.set_xlabel(label("year", lang))
@@ -78,16 +97,28 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
     return fig
 
 
-def target_chart(values: pd.Series, target: pd.Series, title: str, ylabel: str, lang: str = "nb",
-                 kind: str = "bar") -> Figure:
+def target_chart(
+    values: pd.Series,
+    target: pd.Series,
+    title: str,
+    ylabel: str,
+    lang: str = "nb",
+    kind: str = "bar",
+) -> Figure:
     """Bars (or a line) against a target line; the target is drawn dashed, never colour only."""
     fig, ax = _axes()
     if kind == "bar":
         ax.bar(values.index, values, color=PALETTE[0], label=ylabel, width=0.75)
     else:
         ax.plot(values.index, values, color=PALETTE[0], marker="o", ms=3, label=ylabel)
-    ax.plot(target.index, target, color=TARGET_COLOUR, ls="--", lw=2, label=label(
-        "population_change_target", lang) if kind == "bar" else str(target.name))
+    ax.plot(
+        target.index,
+        target,
+        color=TARGET_COLOUR,
+        ls="--",
+        lw=2,
+        label=label("population_change_target", lang) if kind == "bar" else str(target.name),
+    )
     ax.set_title(title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
@@ -102,8 +133,14 @@ def bar_chart(values: pd.Series, title: str, xlabel: str, lang: str = "nb", deci
     fig, ax = _axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
     ax.barh([str(i) for i in ordered.index], ordered, color=PALETTE[0])
     for y, v in enumerate(ordered):
-        ax.annotate(fmt_number(v, decimals, lang), (v, y), xytext=(3, 0),
-                    textcoords="offset points", va="center", fontsize="small")
+        ax.annotate(
+            fmt_number(v, decimals, lang),
+            (v, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))

@@ -48,8 +48,10 @@ def check_geo(store: pd.DataFrame, geo_code: str) -> str:
     if not isinstance(geo_code, str):
         raise TypeError(f"geography code must be a string such as '5001', got {geo_code!r}")
     if not (store["geo_code"] == geo_code).any():
-        raise ValueError(f"{geo_code} is not in the indicator store (code vintage "
-                         f"{int(store['code_vintage'].iloc[0])})")
+        raise ValueError(
+            f"{geo_code} is not in the indicator store (code vintage "
+            f"{int(store['code_vintage'].iloc[0])})"
+        )
     return geo_code
 
 
@@ -81,8 +83,11 @@ def key_figures_html(store: pd.DataFrame, geo_code: str, year: int, lang: str) -
     for key in KEY_FIGURES:
         y = year if key in ("population", "population_share_norway") else flows_year
         now, before = table[key].get(y), table[key].get(y - 2)
-        fmt = (lambda v: fmt_percent(v, 2, lang)) if key.endswith("share_norway") else (
-            lambda v: fmt_number(v, 0, lang))
+        fmt = (
+            (lambda v: fmt_percent(v, 2, lang))
+            if key.endswith("share_norway")
+            else (lambda v: fmt_number(v, 0, lang))
+        )
         rows.append(
             f"<tr><td>{html.escape(label(key, lang))} ({y})</td><td>{fmt(now)}</td>"
             f"<td>{fmt(before)}</td></tr>"
@@ -126,31 +131,45 @@ def population_summary(store: pd.DataFrame, geo_code: str, year: int, lang: str)
 
 def goal_5_1_summary(store: pd.DataFrame, region: str, year: int, lang: str) -> str:
     """Whether goal 5.1 is met in the latest complete year and cumulatively since 2010."""
-    table = wide(store, region, [
-        "population_change", "population_change_target", "goal_5_1_annual_met",
-        "cumulative_population_change", "cumulative_population_change_target",
-        "goal_5_1_cumulative_met",
-    ])
+    table = wide(
+        store,
+        region,
+        [
+            "population_change",
+            "population_change_target",
+            "goal_5_1_annual_met",
+            "cumulative_population_change",
+            "cumulative_population_change_target",
+            "goal_5_1_cumulative_met",
+        ],
+    )
     fy = last_complete(table["population_change"], year)
     if fy is None:
         return label("not_assessed", lang)
     row = table.loc[fy]
     annual = label("met" if row["goal_5_1_annual_met"] == 1 else "not_met", lang)
     cumulative = label("met" if row["goal_5_1_cumulative_met"] == 1 else "not_met", lang)
+    target, change, cum, cum_target = (
+        fmt_number(row[k], 0, lang)
+        for k in (
+            "population_change_target",
+            "population_change",
+            "cumulative_population_change",
+            "cumulative_population_change_target",
+        )
+    )
     if lang == "nb":
         return (
-            f"Mål 5.1 (befolkningsvekst på {fmt_number(row['population_change_target'], 0, lang)} i året): "
-            f"veksten i {fy} var {fmt_number(row['population_change'], 0, lang)} – målet er **{annual}**. "
-            f"Samlet vekst 2010–{fy} var {fmt_number(row['cumulative_population_change'], 0, lang)} "
-            f"mot et mål på {fmt_number(row['cumulative_population_change_target'], 0, lang)} – "
+            f"Mål 5.1 (befolkningsvekst på {target} i året): "
+            f"veksten i {fy} var {change} – målet er **{annual}**. "
+            f"Samlet vekst 2010–{fy} var {cum} mot et mål på {cum_target} – "
             f"**{cumulative}**."
         )
     return (
-        f"Goal 5.1 (population growth of {fmt_number(row['population_change_target'], 0, lang)} a "
-        f"year): growth in {fy} was {fmt_number(row['population_change'], 0, lang)} – the target "
+        f"Goal 5.1 (population growth of {target} a "
+        f"year): growth in {fy} was {change} – the target "
         f"is **{annual}**. Cumulative growth 2010–{fy} was "
-        f"{fmt_number(row['cumulative_population_change'], 0, lang)} against a target of "
-        f"{fmt_number(row['cumulative_population_change_target'], 0, lang)} – **{cumulative}**."
+        f"{cum} against a target of {cum_target} – **{cumulative}**."
     )
 
 
@@ -160,21 +179,36 @@ def member_table(store: pd.DataFrame, codes: list[str], indicator_id: str, year:
     return rows.set_index("geo_name")["value"]
 
 
-def sources_html(store: pd.DataFrame, lang: str, snapshot_checksums: dict[str, str] | None = None) -> str:
+def sources_html(
+    store: pd.DataFrame, lang: str, snapshot_checksums: dict[str, str] | None = None
+) -> str:
     tables = sorted({t for s in store["source_tables"].dropna().unique() for t in s.split(";")})
     synthetic = bool(store["synthetic"].any())
     intro = (
-        "Kilder: Statistisk sentralbyrå (SSB), tabellene " if lang == "nb"
-        else "Sources: Statistics Norway (SSB), tables "
-    ) + ", ".join(tables) + "."
+        (
+            "Kilder: Statistisk sentralbyrå (SSB), tabellene "
+            if lang == "nb"
+            else "Sources: Statistics Norway (SSB), tables "
+        )
+        + ", ".join(tables)
+        + "."
+    )
     kind = {
-        ("nb", True): "Dataene er syntetiske demodata kalibrert mot SSBs tall, ikke offisiell statistikk.",
+        (
+            "nb",
+            True,
+        ): "Dataene er syntetiske demodata kalibrert mot SSBs tall, ikke offisiell statistikk.",
         ("nb", False): "Dataene er hentet fra SSBs API.",
-        ("en", True): "The data are synthetic demo data calibrated on SSB figures, not official statistics.",
+        (
+            "en",
+            True,
+        ): "The data are synthetic demo data calibrated on SSB figures, not official statistics.",
         ("en", False): "The data were retrieved from SSB's API.",
     }[(lang, synthetic)]
     items = "".join(
         f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
         for p, h in sorted((snapshot_checksums or {}).items())
     )
-    return f"<p>{html.escape(intro)} {html.escape(kind)}</p>" + (f"<ul>{items}</ul>" if items else "")
+    return f"<p>{html.escape(intro)} {html.escape(kind)}</p>" + (
+        f"<ul>{items}</ul>" if items else ""
+    )

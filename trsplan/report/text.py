@@ -6,8 +6,8 @@ import math
 
 LANGUAGES = ("nb", "en")
 DEMO_BANNER = {
-    "nb": "Demodata (syntetiske) – Demo data (synthetic): tallene er laget av en generator og er ikke "
-    "offisiell statistikk.",
+    "nb": "Demodata (syntetiske) – Demo data (synthetic): tallene er laget av en generator "
+    "og er ikke offisiell statistikk.",
     "en": "Demo data (synthetic): the numbers come from a generator, not from official statistics.",
 }
 

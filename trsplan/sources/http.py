@@ -46,6 +46,7 @@ __all__ = [
     "CatalogueError",
     "Clock",
     "DownloadError",
+    "FetchError",
     "HttpClient",
     "Offline",
     "QueryError",
@@ -69,7 +70,7 @@ DEFAULT_SSB_V0_URL = "https://data.ssb.no/api/v0"
 DEFAULT_KLASS_URL = "https://data.ssb.no/api/klass/v1"
 DEFAULT_BRREG_URL = "https://data.brreg.no/enhetsregisteret/api"
 
-USER_AGENT = f"trsplan/{__version__} (+https://github.com/; evaluation of Trondheimsregionen)"
+USER_AGENT = f"trsplan/{__version__} (evaluation of the Trondheim region business plan)"
 
 
 # --------------------------------------------------------------------------------------- errors
@@ -134,11 +135,15 @@ class ServiceUnavailable(SourceError):
 
 
 class CatalogueError(SourceError, ValueError):
-    """The table catalogue is malformed, or a table lacks a variable or code the catalogue expects."""
+    """The table catalogue is malformed, or a table lacks a variable or code it expects."""
 
 
 class DownloadError(SourceError):
     """A bulk download that is incomplete, inconsistent or fails its checksum."""
+
+
+class FetchError(SourceError, ValueError):
+    """``trsplan fetch`` was asked for something it cannot do (unknown source, no client)."""
 
 
 # ----------------------------------------------------------------------------------- base URLs
@@ -273,11 +278,12 @@ class TokenBucket:
         self._last = now if self._last is None else max(self._last, now)
 
     def penalise(self, seconds: float) -> None:
-        """Hand out no token for ``seconds`` (after a 429 with ``Retry-After``) and empty the bucket."""
+        """Hand out no token for ``seconds`` (a 429's ``Retry-After``); then one call, the retry,
+        may go at once and the rest follow at the refill rate."""
         with self._lock:
             now = self.clock.now()
             self._refill(now)
-            self._tokens = 0.0
+            self._tokens = min(self._tokens, 1.0)
             self._blocked_until = max(self._blocked_until, now + max(0.0, seconds))
 
     def acquire(self) -> float:
@@ -346,7 +352,9 @@ def cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "trsplan"
 
 
-def make_session(cache: str | None = None, *, expire_after: timedelta | None = None) -> requests.Session:
+def make_session(
+    cache: str | None = None, *, expire_after: timedelta | None = None
+) -> requests.Session:
     """A session with the rate-limited adapter, behind requests-cache unless ``cache == "off"``.
 
     ``cache``: ``"off"``, ``"memory"``, a path to an SQLite file, or ``None`` for
@@ -503,4 +511,6 @@ class HttpClient:
                 clock.sleep(wait)
                 continue
             return response
-        raise ServiceUnavailable(f"{last} after {self.max_tries} tries", url=url)  # pragma: no cover
+        raise ServiceUnavailable(
+            f"{last} after {self.max_tries} tries", url=url
+        )  # pragma: no cover

@@ -148,8 +148,10 @@ def read_jsonstat(obj: Any) -> pd.DataFrame:
             "dimension_labels": dimension_labels,
             "category_labels": category_labels,
             "units": units,
-            "roles": {k: list(v) for k, v in (data.get("role") or {}).items()},
-            "notes": list(data.get("note") or []),
+            "roles": _roles_attr(data.get("role")),
+            "notes": [str(n) for n in data.get("note") or []]
+            if isinstance(data.get("note"), list)
+            else [],
         }
     )
     return frame
@@ -225,6 +227,11 @@ def _check_class(data: Mapping[str, Any]) -> None:
 def _check_ids(ids: Any) -> list[str]:
     if not isinstance(ids, list) or not all(isinstance(d, str) for d in ids):
         raise JsonStatError(f"'id' must be a list of dimension names, got {ids!r:.80}")
+    clash = [d for d in ids if d in ("value", "status")]
+    if clash:
+        raise JsonStatError(
+            f"dimension {clash[0]!r} clashes with the frame's own {clash[0]!r} column"
+        )
     seen: set[str] = set()
     for dim in ids:
         if dim in seen:
@@ -378,6 +385,12 @@ def _decode_category(
     )
 
 
+def _roles_attr(role: Any) -> dict[str, list[str]]:
+    if not isinstance(role, Mapping):
+        return {}
+    return {str(k): [str(d) for d in v] for k, v in role.items() if isinstance(v, list)}
+
+
 def _table_id(data: Mapping[str, Any]) -> str | None:
     extension = data.get("extension")
     if isinstance(extension, Mapping):
@@ -484,9 +497,14 @@ def to_jsonstat(
             f"e.g. {first}"
         )
 
-    raw_values = pd.to_numeric(frame[value_col], errors="raise").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
+    try:
+        raw_values = pd.to_numeric(frame[value_col], errors="raise").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError) as exc:
+        raise JsonStatError(
+            f"cannot write JSON-stat: column {value_col!r} is not numeric ({exc})"
+        ) from None
     if np.isinf(raw_values).any():
         raise JsonStatError(f"cannot write JSON-stat: column {value_col!r} has infinite values")
     values = np.full(n_cells, np.nan)
@@ -642,10 +660,11 @@ def _unit(spec: Any, decimals: int) -> dict[str, Any]:
 
 def _infer_decimals(values: np.ndarray, most: int = 6) -> int:
     finite = values[np.isfinite(values)]
-    for d in range(most + 1):
-        scaled = finite * 10**d
-        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
-            return d
+    with np.errstate(over="ignore", invalid="ignore"):
+        for d in range(most + 1):
+            scaled = finite * 10**d
+            if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-6):
+                return d
     return most
 
 

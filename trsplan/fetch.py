@@ -1,0 +1,521 @@
+"""``trsplan fetch``: refresh the snapshot from the live sources into a new dated version.
+
+What it does
+1. Reads the StatBank table catalogue (``data/catalogue/statbank_tables.yaml``), checks every
+   selected table's metadata against it (stopping, before any data is downloaded, with one message
+   per missing variable or code), then fetches each table as JSON-stat 2.0 (chunked when large).
+   With ``--only brreg`` (or by default) it also downloads the Brønnøysund bulk files
+   (resumable; kept in ``<cache>/downloads``) and converts them to Parquet.
+2. Compares every payload's sha256 with the latest version's. Nothing new → nothing is written
+   ("no changes").
+3. Otherwise builds the new version ``<snapshot_root>/<YYYY-MM-DD>`` (``-2``, ``-3`` ... when that
+   day exists) in a hidden folder beside it: the fetched files (via ``trsplan.snapshot.write_file``,
+   ``synthetic: false``, with URL and query) plus copies of the previous version's other files with
+   their sidecars, checks every checksum, and renames the folder into place. A failure or an
+   interrupt removes the hidden folder: the previous versions are never touched, and stay
+   readable (``Snapshot.open(version=...)``).
+
+A chunked table's stored payload is the JSON-stat re-assembled from its parts (see
+``trsplan.sources.ssb.merge_jsonstat``); its sidecar's ``query.chunked.parts`` lists every part's
+URL and selection. Unchunked payloads are stored byte for byte as StatBank sent them.
+
+The KLASS client is not part of this module yet: ``--only klass`` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.paths import snapshot_root
+from trsplan.snapshot import SIDECAR_SUFFIX, Snapshot, list_versions, write_file
+from trsplan.sources.http import (
+    CatalogueError,
+    FetchError,
+    HttpClient,
+    Offline,
+    cache_dir,
+    origin,
+)
+from trsplan.sources.jsonstat import dumps_jsonstat
+
+__all__ = [
+    "SOURCES",
+    "FetchResult",
+    "FetchedFile",
+    "FileChange",
+    "fetch_command",
+    "run_fetch",
+]
+
+SOURCES = ("ssb", "klass", "brreg")
+AVAILABLE = ("ssb", "brreg")
+PARQUET = "application/vnd.apache.parquet"
+
+
+@dataclass
+class FetchedFile:
+    source: str
+    name: str
+    payload: bytes
+    table_id: str | None
+    url: str | None
+    query: dict[str, Any] | None
+    licence: str
+    updated: str | None = None
+    media_type: str = "application/json"
+    rows: int | None = None
+    note: str = ""
+
+    @property
+    def relpath(self) -> str:
+        return f"{self.source}/{self.name}"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()
+
+
+@dataclass
+class FileChange:
+    relpath: str
+    table_id: str | None
+    status: str  # "new" | "changed" | "unchanged"
+    rows: int | None
+    updated: str | None
+    bytes: int
+    note: str = ""
+
+
+@dataclass
+class FetchResult:
+    previous: str | None
+    version: str | None  # the version written, None when nothing changed
+    path: Path | None
+    files: list[FileChange] = field(default_factory=list)
+    carried_over: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def written(self) -> bool:
+        return self.version is not None
+
+    @property
+    def changed(self) -> list[FileChange]:
+        return [f for f in self.files if f.status != "unchanged"]
+
+
+# ------------------------------------------------------------------------------------ sources
+
+
+def _select_sources(only: Sequence[str] | None, tables: Sequence[str] | None) -> list[str]:
+    if only:
+        picked = []
+        for item in only:
+            for name in str(item).replace(",", " ").split():
+                name = name.strip().lower()
+                if name not in SOURCES:
+                    raise FetchError(
+                        f"unknown source {name!r} for --only; choose from {', '.join(SOURCES)}"
+                    )
+                if name not in picked:
+                    picked.append(name)
+        return picked
+    if tables:
+        return ["ssb"]  # naming tables means StatBank tables
+    return list(SOURCES)
+
+
+def _fetch_ssb(
+    tables: Sequence[str] | None, http: HttpClient, say: Callable[[str], None]
+) -> list[FetchedFile]:
+    from trsplan.sources.ssb import SSB_LICENCE, StatBankClient, check_entry, load_catalogue
+
+    catalogue = load_catalogue()
+    if tables:
+        wanted = [str(t).strip() for item in tables for t in str(item).replace(",", " ").split()]
+        known = {e.table_id for e in catalogue}
+        unknown = [t for t in wanted if t not in known]
+        if unknown:
+            raise CatalogueError(
+                f"table(s) {', '.join(unknown)} are not in the catalogue; it has "
+                f"{', '.join(sorted(known))} (add an entry to data/catalogue/statbank_tables.yaml)"
+            )
+        catalogue = [e for e in catalogue if e.table_id in wanted]
+
+    client = StatBankClient(http=http)
+    client.config()
+    problems: list[str] = []
+    for entry in catalogue:
+        problems.extend(check_entry(client, entry))
+    if problems:
+        raise CatalogueError(
+            "the table catalogue does not match StatBank; nothing was downloaded:\n  "
+            + "\n  ".join(problems)
+            + "\nfix data/catalogue/statbank_tables.yaml"
+        )
+    out = []
+    for entry in catalogue:
+        result = client.data(entry.table_id, entry.selection, split_by=entry.split_by or None)
+        payload = result.raw if result.raw is not None else dumps_jsonstat(result.payload)
+        parts = len(result.chunks)
+        note = f"{parts} chunks" if parts else ""
+        say(
+            f"ssb {entry.table_id}: {len(result.frame):,} cells"
+            + (f" in {parts} chunks" if parts else "")
+            + (f" (via PxWebApi {result.api})" if result.api != "v2" else "")
+        )
+        out.append(
+            FetchedFile(
+                source="ssb",
+                name=entry.file_name,
+                payload=payload,
+                table_id=entry.table_id,
+                url=result.url,
+                query=result.provenance_query(),
+                licence=SSB_LICENCE,
+                updated=result.updated,
+                rows=len(result.frame),
+                note=note,
+            )
+        )
+    return out
+
+
+def _fetch_brreg(
+    http: HttpClient, download_dir: Path, console: Console, say: Callable[[str], None]
+) -> list[FetchedFile]:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from trsplan.sources.brreg import BRREG_LICENCE, KINDS, BrregClient, csv_to_parquet
+
+    client = BrregClient(http=http)
+    out = []
+    for kind in KINDS:
+        with Progress(
+            TextColumn(f"brreg {kind}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task(kind, total=None)
+
+            def update(done: int, total: int | None, _task=task, _progress=progress) -> None:
+                _progress.update(_task, completed=done, total=total)
+
+            download = client.download_bulk(kind, download_dir, progress=update)
+        with tempfile.TemporaryDirectory(dir=download_dir) as tmp:
+            parquet = Path(tmp) / f"{kind}.parquet"
+            rows = csv_to_parquet(download.path, parquet)
+            payload = parquet.read_bytes()
+        say(
+            f"brreg {kind}: {rows:,} rows ({download.bytes:,} bytes gzip"
+            + (", resumed" if download.resumed else "")
+            + (", not modified" if download.not_modified else "")
+            + ")"
+        )
+        out.append(
+            FetchedFile(
+                source="brreg",
+                name=f"{kind}.parquet",
+                payload=payload,
+                table_id=None,
+                url=download.url,
+                query={
+                    "download": download.url,
+                    "format": "csv (gzip), converted to Parquet by trsplan.sources.brreg",
+                    "source_sha256": download.sha256,
+                    "source_bytes": download.bytes,
+                    "etag": download.etag,
+                    "last_modified": download.last_modified,
+                },
+                licence=BRREG_LICENCE,
+                updated=download.last_modified,
+                media_type=PARQUET,
+                rows=rows,
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------ writing
+
+
+def _new_version_name(root: Path, today: date, versions: list[str]) -> str:
+    existing = set(versions) | {p.name for p in root.iterdir()} if root.is_dir() else set(versions)
+    name = today.isoformat()
+    n = 2
+    while name in existing:
+        name = f"{today.isoformat()}-{n}"
+        n += 1
+    return name
+
+
+def _remove_stale_partials(root: Path) -> None:
+    """Hidden build folders left by a fetch that was killed (its process is gone)."""
+    if not root.is_dir():
+        return
+    for path in root.iterdir():
+        m = re.fullmatch(r"\..+\.partial-(\d+)-.*", path.name)
+        if not m or not path.is_dir():
+            continue
+        pid = int(m.group(1))
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def _write_version(
+    root: Path,
+    name: str,
+    previous: Snapshot | None,
+    fetched: list[FetchedFile],
+    retrieved_at: datetime,
+) -> tuple[Path, list[str]]:
+    root.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".{name}.partial-{os.getpid()}-", dir=root))
+    carried: list[str] = []
+    try:
+        fresh = {f.relpath for f in fetched}
+        if previous is not None:
+            for p in previous.files():
+                if p.relpath in fresh:
+                    continue
+                folder = build / p.source
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(previous.path / p.source / p.name, folder / p.name)
+                shutil.copy2(
+                    previous.path / p.source / (p.name + SIDECAR_SUFFIX),
+                    folder / (p.name + SIDECAR_SUFFIX),
+                )
+                carried.append(p.relpath)
+        for f in fetched:
+            write_file(
+                build,
+                f.source,
+                f.name,
+                f.payload,
+                table_id=f.table_id,
+                url=f.url,
+                query=f.query,
+                retrieved_at=retrieved_at,
+                licence=f.licence,
+                synthetic=False,
+                updated=f.updated,
+                media_type=f.media_type,
+            )
+        Snapshot(build).verify()
+        target = root / name
+        if target.exists():
+            raise SnapshotError(f"snapshot version {target} appeared while fetching; try again")
+        os.rename(build, target)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return target, carried
+
+
+# --------------------------------------------------------------------------------------- API
+
+
+def run_fetch(
+    only: Sequence[str] | None = None,
+    tables: Sequence[str] | None = None,
+    root: Path | None = None,
+    today: date | None = None,
+    console: Console | None = None,
+    *,
+    http: HttpClient | None = None,
+    download_dir: Path | None = None,
+) -> FetchResult:
+    """Fetch, compare with the latest snapshot, and write a new version when anything changed.
+
+    Raises ``Offline`` without network, ``CatalogueError`` when a table lacks an expected code,
+    ``QueryError``/``TableUnavailable``/``ServiceUnavailable`` from the sources; in every such
+    case nothing is written.
+    """
+    console = console or Console(stderr=True)
+    root = Path(root) if root is not None else snapshot_root()
+    sources = _select_sources(only, tables)
+    skipped = []
+    if "klass" in sources:
+        skipped.append("klass: the KLASS client is not available yet; geography is unchanged")
+        sources = [s for s in sources if s != "klass"]
+        if not sources:
+            raise FetchError(
+                "the KLASS client is not available yet (issue #3 follow-up); "
+                "fetch ssb or brreg instead"
+            )
+    _remove_stale_partials(root)
+    versions = list_versions(root)
+    previous = Snapshot(root / versions[-1]) if versions else None
+    previous_files = {p.relpath: p for p in previous.files()} if previous else {}
+
+    http = http or HttpClient()
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False, soft_wrap=True, markup=False)
+
+    fetched: list[FetchedFile] = []
+    if "ssb" in sources:
+        fetched += _fetch_ssb(tables, http, say)
+    if "brreg" in sources:
+        folder = Path(download_dir) if download_dir is not None else cache_dir() / "downloads"
+        fetched += _fetch_brreg(http, folder, console, say)
+
+    changes = []
+    for f in fetched:
+        before = previous_files.get(f.relpath)
+        status = (
+            "new" if before is None else "unchanged" if before.sha256 == f.sha256 else "changed"
+        )
+        changes.append(
+            FileChange(f.relpath, f.table_id, status, f.rows, f.updated, len(f.payload), f.note)
+        )
+    result = FetchResult(
+        previous=previous.version if previous else None,
+        version=None,
+        path=None,
+        files=changes,
+        skipped=skipped,
+    )
+    if not result.changed:
+        return result
+    name = _new_version_name(root, today or date.today(), versions)
+    path, carried = _write_version(root, name, previous, fetched, datetime.now(UTC))
+    result.version, result.path, result.carried_over = name, path, carried
+    latest = list_versions(root)[-1]
+    if latest != name:
+        result.warnings.append(
+            f"{name} sorts before {latest}, so `trsplan report` still opens {latest} by "
+            f"default; pass --snapshot {name} to use the new one"
+        )
+    return result
+
+
+def _summary(result: FetchResult, console: Console) -> None:
+    table = Table(title=None, show_edge=False, header_style="bold")
+    for column in ("file", "status", "rows", "updated", "note"):
+        table.add_column(column, justify="right" if column == "rows" else "left")
+    for f in result.files:
+        style = {"new": "green", "changed": "yellow"}.get(f.status, "dim")
+        table.add_row(
+            f.relpath,
+            f"[{style}]{f.status}[/]",
+            "" if f.rows is None else f"{f.rows:,}",
+            f.updated or "",
+            f.note,
+        )
+    if result.files:
+        console.print(table)
+    for line in result.skipped:
+        console.print(f"skipped {line}", highlight=False, soft_wrap=True, markup=False)
+    for line in result.warnings:
+        console.print(f"warning: {line}", highlight=False, soft_wrap=True, markup=False)
+    if result.written:
+        n_changed = sum(f.status == "changed" for f in result.files)
+        n_new = sum(f.status == "new" for f in result.files)
+        n_same = sum(f.status == "unchanged" for f in result.files)
+        console.print(
+            f"Wrote snapshot {result.version} ({n_changed} changed, {n_new} new, {n_same} "
+            f"unchanged, {len(result.carried_over)} carried over from "
+            f"{result.previous or 'nothing'}) in {result.path}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    else:
+        console.print(
+            f"No changes: snapshot {result.previous} is up to date; nothing written",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+
+
+def _kept(root: Path) -> str:
+    with contextlib.suppress(OSError):
+        versions = list_versions(root)
+        if versions:
+            return f"snapshot {versions[-1]} left unchanged"
+    return "no snapshot written"
+
+
+def fetch_command(
+    only: Sequence[str] | None = None,
+    tables: Sequence[str] | None = None,
+    root: Path | None = None,
+    today: date | None = None,
+    console: Console | None = None,
+    *,
+    http: HttpClient | None = None,
+    download_dir: Path | None = None,
+) -> int:
+    """``trsplan fetch``: run, print a summary (stdout) or a one-line error (stderr); exit code.
+
+    0 fetched (or nothing changed); 1 a source or catalogue error; 2 bad arguments; 3 offline;
+    130 interrupted.
+    """
+    out = console or Console()
+    err = Console(stderr=True) if console is None else console
+    root = Path(root) if root is not None else snapshot_root()
+    try:
+        result = run_fetch(only, tables, root, today, err, http=http, download_dir=download_dir)
+    except Offline as exc:
+        where = origin(exc.url) if exc.url else "the data sources"
+        err.print(
+            f"trsplan fetch: no network (could not reach {where}); {_kept(root)}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        return 3
+    except FetchError as exc:
+        err.print(
+            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
+        )
+        return 2
+    except TrsplanError as exc:
+        err.print(
+            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
+        )
+        return 1
+    except KeyboardInterrupt:
+        err.print(
+            f"trsplan fetch: interrupted; {_kept(root)}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        return 130
+    _summary(result, out)
+    return 0
