@@ -48,7 +48,7 @@ def _no_internet():
         if host is not None and not _is_loopback(
             host.decode() if isinstance(host, bytes) else host
         ):
-            pytest.fail(f"test tried to resolve a network name: {host!r}", pytrace=False)
+            pytest.fail(f"test tried to reach the network (lookup of {host!r})", pytrace=False)
         return real_getaddrinfo(host, *args, **kwargs)
 
     socket.socket.connect, socket.socket.connect_ex = connect, connect_ex

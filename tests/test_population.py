@@ -30,6 +30,8 @@ def test_derive_components_and_rate():
             "out_migration": [25.0],
             "immigration": [5.0],
             "emigration": [2.0],
+            "domestic_in_migration": [25.0],
+            "domestic_out_migration": [23.0],
             "population_change": [14.0],
         }
     )
@@ -37,7 +39,7 @@ def test_derive_components_and_rate():
     assert out["natural_increase"] == 6  # 10 - 4
     assert out["net_migration"] == 5  # 30 - 25: 06913 moves include those from/to abroad
     assert out["net_international_migration"] == 3  # 5 - 2
-    assert out["net_domestic_migration"] == 2  # 5 - 3
+    assert out["net_domestic_migration"] == 2  # 25 - 23 (= 5 - 3: the parts add up)
     assert out["population_growth_pct"] == pytest.approx(1.4)  # 14 / 1000 * 100
 
 
@@ -71,10 +73,11 @@ def test_municipal_frame_uses_each_years_codes_and_drops_invalid_cells():
             ("5001", "Levende", "2017", NAN, "."),
         ]
     )
+    # 01223 is cumulative within the year: K4 is the whole year, earlier quarters are ignored
     quarters = _tidy(
         [
             *[("1601", "Innvandring5", f"2017K{q}", 100.0 * q, None) for q in (1, 2, 3, 4)],
-            *[("1601", "Utvandring6", f"2017K{q}", 10.0, None) for q in (1, 2, 3)],
+            *[("1601", "Utvandring6", f"2017K{q}", 10.0 * q, None) for q in (1, 2, 3)],
             ("1601", "Utvandring6", "2017K4", NAN, ".."),
         ]
     )
@@ -84,8 +87,8 @@ def test_municipal_frame_uses_each_years_codes_and_drops_invalid_cells():
     assert row["population"] == 190464 and row["births"] == 2000 and row["deaths"] == 1200
     assert math.isnan(row["population_change"])
     assert math.isnan(frame.iloc[1]["births"])
-    assert row["immigration"] == 1000  # 100 + 200 + 300 + 400
-    assert math.isnan(row["emigration"])  # one quarter missing: the year is missing
+    assert row["immigration"] == 400  # the K4 value, not 100 + 200 + 300 + 400
+    assert math.isnan(row["emigration"])  # K4 missing: the year is missing
 
 
 def test_aggregate_sums_with_split_weights_and_propagates_missing():

@@ -81,6 +81,30 @@ def fetch(
     raise typer.Exit(code=fetch_command(only=only, tables=tables))
 
 
+@app.command("register-template")
+def register_template(
+    year: Annotated[int, typer.Option(help="Year the register covers.")],
+    out: Annotated[Path | None, typer.Option(help="Excel file to write.")] = None,
+) -> None:
+    """Write the Excel template for the qualitative goals register."""
+    from trsplan.register import register_template_command
+
+    try:
+        register_template_command(year, out)
+    except (TrsplanError, ValueError) as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("register-import")
+def register_import(
+    file: Annotated[Path, typer.Argument(help="A filled-in register template (.xlsx).")],
+) -> None:
+    """Validate a filled-in register and store it; every bad cell is reported."""
+    from trsplan.register import register_import_command
+
+    raise typer.Exit(code=register_import_command(file))
+
+
 @app.command("demo-snapshot")
 def demo_snapshot(
     out: Annotated[Path | None, typer.Option(help="Data folder (default: the project's).")] = None,

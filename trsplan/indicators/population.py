@@ -28,10 +28,13 @@ CHANGES_06913: dict[str, str] = {
     "Utflyttinger": "out_migration",
     "Folketilvekst": "population_change",
 }
-# 01223 (quarterly) ContentsCode -> column; summed over the four quarters of a year.
+# 01223 ContentsCode -> column. 01223 is cumulative "so far this year" by quarter, so the
+# fourth quarter (K4) holds the whole year.
 MIGRATION_01223: dict[str, str] = {
     "Innvandring5": "immigration",
     "Utvandring6": "emigration",
+    "Tilflytting7": "domestic_in_migration",
+    "Fraflytting8": "domestic_out_migration",
 }
 POPULATION_07459 = "Personer1"
 
@@ -42,6 +45,8 @@ FLOWS = [
     "out_migration",
     "immigration",
     "emigration",
+    "domestic_in_migration",
+    "domestic_out_migration",
     "population_change",
 ]
 ADDITIVE = ["population", *FLOWS]
@@ -84,23 +89,25 @@ def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flows(tidy: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
-    """Wide ``code, year, <flows>`` from a tidy table; quarters (``2024K1``) summed to years.
-
-    A year with a missing quarter stays missing.
-    """
+    """Wide ``code, year, <flows>`` from a tidy table of annual values (``Tid`` = ``2024``)."""
     rows = tidy[tidy["ContentsCode"].isin(list(codes))]
     flows = pd.DataFrame(
         {
             "code": rows["Region"].map(geography.normalise_code).astype("string"),
-            "year": rows["Tid"].str.slice(0, 4).astype("int64"),
+            "year": rows["Tid"].astype("int64"),
             "measure": rows["ContentsCode"].map(codes),
             "value": rows["value"].astype("float64"),
         }
     )
-    keys = ["code", "year", "measure"]
-    missing = flows["value"].isna().groupby([flows[k] for k in keys]).any()
-    totals = flows.groupby(keys)["value"].sum().mask(missing)
-    return totals.unstack("measure").reindex(columns=list(codes.values())).reset_index()
+    wide = flows.pivot(index=["code", "year"], columns="measure", values="value")
+    return wide.reindex(columns=list(codes.values())).reset_index()
+
+
+def year_to_date_totals(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Fourth-quarter rows of a cumulative quarterly table, keyed by year (2024K4 -> 2024)."""
+    rows = tidy[tidy["Tid"].str.endswith("K4")].copy()
+    rows["Tid"] = rows["Tid"].str.slice(0, 4)
+    return rows
 
 
 def municipal_frame(
@@ -125,7 +132,8 @@ def municipal_frame(
         _valid_rows(_flows(changes_06913, CHANGES_06913)), on=["code", "year"], how="outer"
     )
     if migration_01223 is not None:
-        migration = _valid_rows(_flows(migration_01223, MIGRATION_01223))
+        totals = year_to_date_totals(migration_01223)
+        migration = _valid_rows(_flows(totals, MIGRATION_01223))
         frame = frame.merge(migration, on=["code", "year"], how="left")
     frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
     return frame.sort_values(["year", "code"], ignore_index=True)
@@ -137,8 +145,7 @@ def derive(frame: pd.DataFrame) -> pd.DataFrame:
     out["natural_increase"] = out["births"] - out["deaths"]
     out["net_migration"] = out["in_migration"] - out["out_migration"]
     out["net_international_migration"] = out["immigration"] - out["emigration"]
-    # 06913's moves include those from and to abroad, so domestic is the remainder
-    out["net_domestic_migration"] = out["net_migration"] - out["net_international_migration"]
+    out["net_domestic_migration"] = out["domestic_in_migration"] - out["domestic_out_migration"]
     out["population_growth_pct"] = out["population_change"] / out["population"] * 100
     return out
 

@@ -42,7 +42,9 @@ def _number_axis(ax, lang: str, decimals: int = 0) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def line_chart(series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb") -> Figure:
+def line_chart(
+    series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb", decimals: int = 0
+) -> Figure:
     """Lines for each column of a year-indexed frame."""
     fig, ax = _axes()
     for i, column in enumerate(series.columns):
@@ -57,7 +59,7 @@ def line_chart(series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb") 
     ax.set_title(title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(ylabel)
-    _number_axis(ax, lang)
+    _number_axis(ax, lang, decimals)
     if len(series.columns) > 1:
         ax.legend(frameon=False)
     return fig
@@ -93,7 +95,9 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
-    ax.legend(frameon=False, ncols=2, fontsize="small")
+    ax.legend(
+        frameon=False, ncols=4, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15)
+    )
     return fig
 
 
@@ -123,7 +127,7 @@ def target_chart(
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     return fig
 
 

@@ -19,6 +19,7 @@ import nbformat
 import papermill as pm
 from jupyter_client.kernelspec import KernelSpecManager
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 KERNEL_NAME = "trsplan"
@@ -89,6 +90,10 @@ def export_html(notebook_path: Path, html_path: Path) -> None:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+    )
+    # cells tagged remove-cell are notes for analysts, not part of the report
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True
     )
     body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
     _atomic_write_text(html_path, body)
