@@ -41,6 +41,19 @@ def report(
     snapshot: Annotated[
         str | None, typer.Option(help="Snapshot version (default: latest).")
     ] = None,
+    format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="html, pdf, xlsx (repeatable; default all, pdf where WeasyPrint works).",
+        ),
+    ] = None,
+    any_municipality: Annotated[
+        bool, typer.Option(help="Allow municipalities outside the region.")
+    ] = False,
+    all_municipalities: Annotated[
+        bool, typer.Option(help="Report every municipality valid that year.")
+    ] = False,
 ) -> None:
     """Compute the indicators once and produce the report set for a year."""
     from trsplan.report.build import build_reports
@@ -54,6 +67,9 @@ def report(
             lang=lang,
             workers=workers,
             snapshot_version=snapshot,
+            formats=format,
+            any_municipality=any_municipality,
+            all_municipalities=all_municipalities,
         )
     except (TrsplanError, ValueError, KeyError) as exc:
         raise _fail(exc) from exc

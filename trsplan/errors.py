@@ -51,3 +51,7 @@ class TargetsFileError(TrsplanError, ValueError):
 
 class YearOutOfRangeError(TrsplanError, ValueError):
     """A year for which the snapshot has no data."""
+
+
+class NonMemberError(TrsplanError, ValueError):
+    """A municipality asked for that is not a member of the region being reported."""

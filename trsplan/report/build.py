@@ -10,13 +10,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trsplan import __version__, geography
-from trsplan.errors import YearOutOfRangeError
+from trsplan.errors import NonMemberError, YearOutOfRangeError
 from trsplan.indicators.compute import compute_store, data_years
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
-from trsplan.report.runner import ReportJob, ReportResult, _atomic_write_text, run_reports
+from trsplan.report.excel import write_workbook
+from trsplan.report.runner import (
+    ReportJob,
+    ReportResult,
+    _atomic_write_text,
+    pdf_support,
+    run_reports,
+)
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot import Snapshot
+
+FORMATS = ("html", "pdf", "xlsx")
 
 
 @dataclass
@@ -26,6 +35,7 @@ class BuildResult:
     results: list[ReportResult]
     snapshot_version: str
     synthetic: bool
+    workbook: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -45,11 +55,49 @@ def resolve_year(snapshot: Snapshot, year: int | None) -> int:
     return year
 
 
-def resolve_municipalities(codes: list[str] | None, region: str, year: int) -> list[str]:
-    """The municipalities to report: the region's members by default; each code checked."""
+def region_members(region: str, year: int) -> list[str]:
+    """Whole member municipalities of a region in the year's codes."""
+    return [c for c, w in geography.member_weights(region, year).items() if w == 1.0]
+
+
+def resolve_municipalities(
+    codes: list[str] | None,
+    region: str,
+    year: int,
+    *,
+    any_municipality: bool = False,
+    all_municipalities: bool = False,
+) -> list[str]:
+    """The municipalities to report, each checked: the region's members unless told otherwise."""
+    if all_municipalities:
+        return geography.valid_codes(year)
+    members = region_members(region, year)
     if not codes:
-        return [c for c, w in geography.member_weights(region, year).items() if w == 1.0]
-    return [geography.check_code(geography.normalise_code(c), year) for c in codes]
+        return members
+    checked = [geography.check_code(geography.normalise_code(c), year) for c in codes]
+    outside = [c for c in checked if c not in members]
+    if outside and not any_municipality:
+        listed = ", ".join(f"{c} {geography.name(c, year)}" for c in members)
+        raise NonMemberError(
+            f"{', '.join(outside)} is not a member of {region} in {year}; its members are "
+            f"{listed}. Use --any-municipality to report any Norwegian municipality."
+        )
+    return checked
+
+
+def resolve_formats(formats: list[str] | None) -> tuple[str, ...]:
+    """html always; pdf by default where WeasyPrint works (asking for it where not is an error)."""
+    unknown = sorted(set(formats or []) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown format {unknown}; choose from {', '.join(FORMATS)}")
+    problem = pdf_support()
+    if formats is None:
+        wanted = set(FORMATS) - ({"pdf"} if problem else set())
+    else:
+        wanted = {"html", *formats}
+        if "pdf" in wanted and problem:
+            raise ValueError(f"cannot write PDF: {problem}")
+    return tuple(f for f in FORMATS if f in wanted)
 
 
 def plan_jobs(
@@ -60,6 +108,7 @@ def plan_jobs(
     out_dir: Path,
     store_path: Path,
     snapshot_version: str,
+    formats: tuple[str, ...] = ("html",),
 ) -> list[ReportJob]:
     common = {
         "year": year,
@@ -76,6 +125,7 @@ def plan_jobs(
             stem=f"region-{region}",
             kind="region",
             title=region_name,
+            formats=formats,
         )
     ]
     for code in municipalities:
@@ -88,6 +138,7 @@ def plan_jobs(
                 stem=f"{code}-{_slug(name)}",
                 kind="municipality",
                 title=f"{code} {name}",
+                formats=formats,
             )
         )
     return jobs
@@ -108,26 +159,54 @@ def build_reports(
     lang: str = "nb",
     workers: int = 1,
     snapshot_version: str | None = None,
+    formats: list[str] | None = None,
+    any_municipality: bool = False,
+    all_municipalities: bool = False,
 ) -> BuildResult:
     """Validate everything, compute the store, run every report, write manifest and index."""
     check_lang(lang)
     geography.region_info(region)
+    wanted = resolve_formats(formats)
     snapshot = Snapshot.open(snapshot_version)
     year = resolve_year(snapshot, year)
-    codes = resolve_municipalities(municipalities, region, year)
+    codes = resolve_municipalities(
+        municipalities,
+        region,
+        year,
+        any_municipality=any_municipality,
+        all_municipalities=all_municipalities,
+    )
 
     out_dir = Path(out).resolve() / str(year)
     out_dir.mkdir(parents=True, exist_ok=True)
-    store_path = write_store(
-        compute_store(snapshot, to_year=year), out_dir / "data" / "indicators.parquet"
-    )
-    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path, snapshot.version)
+    store = compute_store(snapshot, to_year=year)
+    store_path = write_store(store, out_dir / "data" / "indicators.parquet")
+    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path, snapshot.version, wanted)
     results = run_reports(jobs, workers=workers)
 
     build = BuildResult(year, out_dir, results, snapshot.version, snapshot.synthetic)
+    if "xlsx" in wanted:
+        geos = [region, *codes, *comparators(region), "norge"]
+        build.workbook = write_workbook(
+            store,
+            out_dir / "indicators.xlsx",
+            list(dict.fromkeys(geos)),
+            evaluation_years(year),
+            lang,
+        ).name
     write_manifest(build, snapshot, region, lang)
     write_index(build, region, lang)
     return build
+
+
+def comparators(region: str) -> list[str]:
+    """The comparator city regions reported beside a region (all fixed-territory city regions)."""
+    return [r for r in geography.region_ids() if r not in (region, "norge")]
+
+
+def evaluation_years(year: int) -> list[int]:
+    """Baselines (2010, 2014), every second year back from the report year, and the year."""
+    return sorted({2010, 2014, *range(year, 2009, -2), year - 1})
 
 
 def write_manifest(build: BuildResult, snapshot: Snapshot, region: str, lang: str) -> Path:
@@ -178,12 +257,15 @@ def write_index(build: BuildResult, region: str, lang: str) -> Path:
             if r.html
             else html.escape(r.title)
         )
+        if r.pdf:
+            link += f' (<a href="{html.escape(r.pdf)}">PDF</a>)'
         items.append(f'<li>{link} — <span class="status">{status}</span></li>')
     banner = (
         f'<p class="trsplan-banner" role="note">{html.escape(DEMO_BANNER[lang])}</p>'
         if build.synthetic
         else ""
     )
+    workbook = f'<a href="{build.workbook}">{build.workbook}</a> · ' if build.workbook else ""
     page = f"""<!DOCTYPE html>
 <html lang="{"nb" if lang == "nb" else "en"}">
 <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -201,7 +283,7 @@ body {{ font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin:
 {chr(10).join(items)}
 </ul>
 <p>{words["snapshot"]}: {html.escape(build.snapshot_version)} · trsplan {__version__} ·
-<a href="manifest.json">manifest.json</a></p>
+{workbook}<a href="manifest.json">manifest.json</a></p>
 </body></html>
 """
     path = build.out_dir / "index.html"

@@ -35,6 +35,7 @@ class ReportJob:
     stem: str
     kind: str = "municipality"
     title: str = ""
+    formats: tuple[str, ...] = ("html",)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ReportResult:
     parameters: dict[str, str | int]
     ok: bool
     html: str | None = None
+    pdf: str | None = None
     notebook: str | None = None
     error: str | None = None
     ename: str | None = None
@@ -99,6 +101,31 @@ def export_html(notebook_path: Path, html_path: Path) -> None:
     _atomic_write_text(html_path, body)
 
 
+def pdf_support() -> str | None:
+    """None when WeasyPrint can make PDFs here, else the reason it cannot."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        return "WeasyPrint is not installed (pip install weasyprint)"
+    except OSError as exc:  # WeasyPrint is installed but Pango is missing
+        return f"WeasyPrint cannot load its system libraries ({exc}); install Pango"
+    return None
+
+
+def export_pdf(html_path: Path, pdf_path: Path) -> None:
+    """Print the self-contained HTML with its print stylesheet (A4, page breaks)."""
+    import weasyprint
+
+    fd, tmp = tempfile.mkstemp(dir=pdf_path.parent, prefix=f".{pdf_path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
+        os.replace(tmp, pdf_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def run_report(job: ReportJob) -> ReportResult:
     """Execute one notebook and export it; failures are recorded, never raised."""
     start = time.perf_counter()
@@ -119,8 +146,12 @@ def run_report(job: ReportJob) -> ReportResult:
             execution_timeout=600,
         )
         export_html(executed, html_path)
-        result.ok = True
         result.html = html_path.name
+        if "pdf" in job.formats:
+            pdf_path = html_path.with_suffix(".pdf")
+            export_pdf(html_path, pdf_path)
+            result.pdf = pdf_path.name
+        result.ok = True
     except pm.PapermillExecutionError as exc:
         result.error = f"{exc.ename}: {exc.evalue}"
         result.ename = exc.ename

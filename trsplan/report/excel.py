@@ -1,0 +1,110 @@
+"""``indicators.xlsx``: a formatted sheet per main goal and a data sheet with the tidy store."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from trsplan.report.text import label
+
+MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
+SHEET_TITLES = {
+    "nb": {
+        "H": "Mål H",
+        "1": "Mål 1",
+        "2": "Mål 2",
+        "3": "Mål 3",
+        "4": "Mål 4",
+        "5": "Mål 5",
+        "data": "Data",
+    },
+    "en": {
+        "H": "Goal H",
+        "1": "Goal 1",
+        "2": "Goal 2",
+        "3": "Goal 3",
+        "4": "Goal 4",
+        "5": "Goal 5",
+        "data": "Data",
+    },
+}
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def main_goal(goal_id: str) -> str:
+    return goal_id.split(".")[0]
+
+
+def goal_sheet(store: pd.DataFrame, goal: str, geo_codes: list[str], years: list[int], lang: str):
+    """Indicator × geography rows with one column per year, for one main goal."""
+    rows = store[
+        (store["goal_id"].map(main_goal) == goal)
+        & store["geo_code"].isin(geo_codes)
+        & store["year"].isin(years)
+    ]
+    if rows.empty:
+        return pd.DataFrame()
+    table = rows.pivot_table(
+        index=["indicator_id", "unit", "geo_code", "geo_name"],
+        columns="year",
+        values="value",
+        aggfunc="first",
+        dropna=False,
+    ).reset_index()
+    order = {code: i for i, code in enumerate(geo_codes)}
+    table = table.sort_values(
+        ["indicator_id", "geo_code"], key=lambda s: s.map(order) if s.name == "geo_code" else s
+    )
+    table.insert(0, "indicator", table["indicator_id"].map(lambda i: label(i, lang)))
+    headers = {
+        "nb": ["Indikator", "Id", "Enhet", "Kode", "Geografi"],
+        "en": ["Indicator", "Id", "Unit", "Code", "Geography"],
+    }[lang]
+    table.columns = headers + [str(y) for y in table.columns[5:]]
+    return table
+
+
+def _format(sheet, n_cols: int) -> None:
+    for cell in sheet[1]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = "F2" if n_cols > 5 else "A2"
+    for i in range(1, n_cols + 1):
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = 34 if i == 1 else (22 if i in (2, 5) else 12)
+        if i > 5:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "#,##0.00"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def write_workbook(
+    store: pd.DataFrame, path: Path, geo_codes: list[str], years: list[int], lang: str = "nb"
+) -> Path:
+    """Write the workbook atomically; sheets for main goals without indicators are omitted."""
+    path = Path(path)
+    titles = SHEET_TITLES[lang]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for goal in MAIN_GOALS:
+                table = goal_sheet(store, goal, geo_codes, years, lang)
+                if table.empty:
+                    continue
+                table.to_excel(writer, sheet_name=titles[goal], index=False)
+                _format(writer.sheets[titles[goal]], table.shape[1])
+            data = store[store["geo_code"].isin(geo_codes)]
+            data.to_excel(writer, sheet_name=titles["data"], index=False)
+            _format(writer.sheets[titles["data"]], 0)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
