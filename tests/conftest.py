@@ -58,3 +58,26 @@ def _no_internet():
     finally:
         socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex
         socket.getaddrinfo = real_getaddrinfo
+
+
+# ---- one report set per session, shared by the browser and export tests ---------------------
+
+
+@pytest.fixture(scope="session")
+def report_set(tmp_path_factory):
+    """The Norwegian report set (the region, 5001 and 5035), built once: its year folder.
+
+    Built with every format this machine supports (PDF only where WeasyPrint works). Tests that
+    write into it (screenshots) use their own subfolder.
+    """
+    from trsplan.report.build import build_reports
+
+    build = build_reports(
+        municipalities=["5001", "5035"],
+        out=tmp_path_factory.mktemp("report-set"),
+        lang="nb",
+        workers=2,
+    )
+    failed = [f"{r.title}: {r.error} (cell {r.failing_cell})" for r in build.results if not r.ok]
+    assert not failed, f"the report set failed to build: {failed}"
+    return build.out_dir

@@ -18,6 +18,15 @@ It serves recorded JSON-stat 2.0 payloads the way PxWebApi does where it matters
 - Brønnøysund: ``/enhetsregisteret/api/{enheter,underenheter}`` (HAL paging with the 10,000-hit
   cap) and ``/{kind}/lastned/csv`` (gzip, ``Range`` for resumes, ``truncate_once`` to drop a
   connection half-way).
+- KLASS (``/api/klass/v1``): ``/classifications/{id}``, ``/classifications/{id}/changes``
+  (filtered to ``from`` <= changeOccurred < ``to``), ``/classifications/{id}/codes`` and
+  ``/codesAt`` (built from the version payloads the server holds) and ``/versions/{id}``, with or
+  without the ``.json`` suffix; JSON only (406 when ``Accept`` rules JSON out). Classification 131
+  comes from ``../shared/reference/klass/`` where present, else from the project's own fixtures in
+  ``tests/fixtures/klass/``; 104 always from those fixtures. Errors are ``ProblemDetail`` bodies:
+  400 for a missing or malformed date or ``from`` not before ``to``, 404 for an unknown
+  classification or version. ``server.klass`` holds the payloads (tests may swap them);
+  ``klass_xml`` makes every KLASS answer XML, as if the ``Accept`` header had been ignored.
 
 Every request is logged in ``server.requests``.
 """
@@ -43,9 +52,11 @@ import numpy as np
 from trsplan.paths import shared_reference_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "server"
+KLASS_FIXTURES = Path(__file__).parent / "fixtures" / "klass"
 V2 = "/api/pxwebapi/v2"
 V0 = "/api/v0"
 BRREG = "/enhetsregisteret/api"
+KLASS = "/api/klass/v1"
 _FUNCTION = re.compile(r"^\s*(top|bottom|from|to|range)\s*\((.*)\)\s*$", re.IGNORECASE)
 
 
@@ -223,6 +234,86 @@ class BulkFile:
     etag: str = '"v1"'
 
 
+# -------------------------------------------------------------------------------- KLASS data
+
+
+@dataclass
+class KlassData:
+    """The KLASS payloads the server answers from, keyed by id (strings)."""
+
+    classifications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source_131: str = "fixtures"  # "reference" when 131 comes from ../shared/reference/klass
+
+    @classmethod
+    def load(cls, reference: Path | None = None, *, use_reference: bool = True) -> KlassData:
+        """131 from ``reference/klass`` (default: ``shared_reference_dir()``) when it is there,
+        else from the fixtures; 104 from the fixtures."""
+        data = cls()
+
+        def read(path: Path) -> dict[str, Any]:
+            return json.loads(path.read_text(encoding="utf-8"))
+
+        for path in sorted(KLASS_FIXTURES.glob("klass_*_classification.json")):
+            meta = read(path)
+            data.classifications[str(meta["id"])] = meta
+        for path in sorted(KLASS_FIXTURES.glob("klass_*_version_*.json")):
+            version = read(path)
+            data.versions[str(version["id"])] = version
+        data.changes["131"] = read(KLASS_FIXTURES / "klass_131_changes.json")
+
+        base = reference or shared_reference_dir()
+        if not use_reference or base is None:
+            return data
+        folder = base / "klass"
+        changes = sorted(folder.glob("klass_131_changes*.json"))
+        meta_path = folder / "klass_131_classification.json"
+        if changes and meta_path.is_file():
+            fixture_versions = [str(v["id"]) for v in data.classifications["131"]["versions"]]
+            for version_id in fixture_versions:
+                data.versions.pop(version_id, None)
+            data.classifications["131"] = read(meta_path)
+            data.changes["131"] = read(changes[-1])
+            for path in sorted(folder.glob("klass_131_version_*.json")):
+                version = read(path)
+                data.versions[str(version["id"])] = version
+            data.source_131 = "reference"
+        return data
+
+    def version_ranges(self, cid: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(valid_from, valid_to or "9999-12-31", payload) of every version the server holds."""
+        out = []
+        for summary in self.classifications[cid]["versions"]:
+            payload = self.versions.get(str(summary["id"]))
+            if payload is not None:
+                end = summary.get("validTo") or "9999-12-31"
+                out.append((summary["validFrom"][:10], end[:10], payload))
+        return sorted(out, key=lambda item: item[0])
+
+
+_MAX_DATE = "9999-12-31"
+
+
+def _problem(status: int, detail: str | None, instance: str) -> tuple[int, dict[str, str], bytes]:
+    titles = {400: "Bad Request", 404: "Not Found", 406: "Not Acceptable"}
+    body: dict[str, Any] = {"type": "about:blank", "title": titles.get(status, "Error")}
+    body["status"] = status
+    if detail is not None:
+        body["detail"] = detail
+    body["instance"] = instance
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    return status, {"Content-Type": "application/problem+json"}, data
+
+
+def _accepts_json(accept: str) -> bool:
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("*/*", "application/*") or media.endswith("json"):
+            return True
+    return False
+
+
 # ---------------------------------------------------------------------------------- server
 
 
@@ -245,6 +336,8 @@ class StatBankServer:
         self.forbidden: set[str] = set()  # table ids answered 403 (not available via the API)
         self.requests: list[dict[str, Any]] = []
         self.errors = error_bodies()
+        self.klass = KlassData.load()
+        self.klass_xml = False
         self._since_429 = 0
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -298,6 +391,13 @@ class StatBankServer:
     @property
     def brreg_url(self) -> str:
         return self.root + BRREG
+
+    @property
+    def klass_url(self) -> str:
+        return self.root + KLASS
+
+    def klass_requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"].startswith(KLASS)]
 
     # -- content ---------------------------------------------------------------------------
 
@@ -414,6 +514,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._v0(method, path[len(V0) :], body)
         if path.startswith(BRREG):
             return self._brreg(path[len(BRREG) :], query)
+        if path.startswith(KLASS):
+            return self._klass(path, query)
         return _json(404, {"error": "not found"})
 
     # -- PxWebApi v2 -----------------------------------------------------------------------
@@ -722,6 +824,137 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner.requests[-1]["status"] = f"{status} (truncated)"
             return None
         return status, headers, body
+
+    # -- KLASS -----------------------------------------------------------------------------
+
+    def _klass(self, full_path: str, query: list[tuple[str, str]]):
+        owner = self.owner
+        path = full_path[len(KLASS) :]
+        suffix = path.endswith(".json")
+        if suffix:
+            path = path[: -len(".json")]
+        accept = self.headers.get("Accept") or "*/*"
+        if not suffix and not _accepts_json(accept):
+            return _problem(406, None, full_path)
+        if owner.klass_xml:
+            return 200, {"Content-Type": "application/xml"}, b"<classification/>"
+        params = dict(query)
+        data = owner.klass
+        m = re.fullmatch(r"/versions/([^/]+)", path)
+        if m:
+            if not m.group(1).isdigit():
+                return _problem(400, _type_mismatch(m.group(1), "java.lang.Long"), full_path)
+            version = data.versions.get(str(int(m.group(1))))
+            if version is None:
+                detail = f"ClassificationVersion not found with id = {m.group(1)}"
+                return _problem(404, detail, full_path)
+            return _json(200, version)
+        m = re.fullmatch(r"/classifications/([^/]+)(?:/(changes|codes|codesAt))?", path)
+        if not m:
+            return _problem(404, None, full_path)
+        cid, endpoint = m.group(1), m.group(2)
+        if not cid.isdigit():
+            return _problem(400, _type_mismatch(cid, "java.lang.Long"), full_path)
+        cid = str(int(cid))
+        if cid not in data.classifications:
+            return _problem(404, f"Classification not found with id = {cid}", full_path)
+        if endpoint is None:
+            return _json(200, data.classifications[cid])
+        names = ("date",) if endpoint == "codesAt" else ("from", "to")
+        dates: dict[str, str | None] = {}
+        for name in names:
+            value = params.get(name)
+            if value is None:
+                if name == "to":
+                    dates[name] = None
+                    continue
+                detail = (
+                    f"Required request parameter '{name}' for method parameter type LocalDate "
+                    "is not present"
+                )
+                return _problem(400, detail, full_path)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) or not _valid_date(value):
+                return _problem(400, _type_mismatch(value, "java.time.LocalDate"), full_path)
+            dates[name] = value
+        if endpoint == "codesAt":
+            return _json(200, {"codes": _codes_at(data, cid, dates["date"])})
+        start, end = dates["from"], dates["to"] or _MAX_DATE
+        if start >= end:
+            detail = f"From is equal or after to. From: {start} To: {end}"
+            return _problem(400, detail, full_path)
+        if endpoint == "changes":
+            rows = (data.changes.get(cid) or {"codeChanges": []})["codeChanges"]
+            kept = [r for r in rows if start <= r["changeOccurred"][:10] < end]
+            return _json(200, {"codeChanges": kept})
+        return _json(200, {"codes": _codes_between(data, cid, start, end)})
+
+
+def _valid_date(value: str) -> bool:
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _type_mismatch(value: str, java_type: str) -> str:
+    return (
+        f"Failed to convert value of type 'java.lang.String' to required type '{java_type}'; "
+        f"Failed to convert from type [java.lang.String] to type [{java_type}] for value "
+        f"[{value}]"
+    )
+
+
+def _code_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A version's classificationItem as KLASS's ``CodeItem`` (field order as SSB's DTO)."""
+    return {
+        "code": item["code"],
+        "parentCode": item.get("parentCode") or None,
+        "level": str(item.get("level", "1")),
+        "name": item.get("name"),
+        "shortName": item.get("shortName") or "",
+        "presentationName": "",
+        "validFrom": None,
+        "validTo": None,
+        "notes": item.get("notes") or "",
+    }
+
+
+def _codes_at(data: KlassData, cid: str, day: str) -> list[dict[str, Any]]:
+    for start, end, payload in data.version_ranges(cid):
+        if start <= day < end:
+            items = [_code_item(i) for i in payload["classificationItems"]]
+            return sorted(items, key=lambda i: i["code"])
+    return []
+
+
+def _codes_between(data: KlassData, cid: str, start: str, end: str) -> list[dict[str, Any]]:
+    """``RangedCodeItem``s: each code with the part of [start, end) in which it was valid; the
+    same code and name in consecutive versions is one item (KLASS's ``compress``)."""
+    spans: dict[tuple[str, str, str], list[list[Any]]] = {}
+    for v_start, v_end, payload in data.version_ranges(cid):
+        if not (v_start < end and start < v_end):
+            continue
+        lo, hi = max(start, v_start), min(end, v_end)
+        for item in payload["classificationItems"]:
+            key = (item["code"], str(item.get("name")), str(item.get("level", "1")))
+            runs = spans.setdefault(key, [])
+            if runs and runs[-1][1] == lo:
+                runs[-1][1] = hi
+            else:
+                runs.append([lo, hi, item])
+    out = []
+    for runs in spans.values():
+        for lo, hi, item in runs:
+            entry = _code_item(item)
+            notes = entry.pop("notes")
+            entry["validFromInRequestedRange"] = lo
+            entry["validToInRequestedRange"] = None if hi == _MAX_DATE else hi
+            entry["notes"] = notes
+            out.append(entry)
+    return sorted(out, key=lambda i: (i["code"], i["validFromInRequestedRange"]))
 
 
 def _split_codes(value: str) -> list[str]:

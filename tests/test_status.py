@@ -220,14 +220,16 @@ def test_annual_target_on_the_latest_year():
 
 def test_cumulative_since_baseline():
     target = T(4000.0, "at_least", basis="cumulative_since_baseline", baseline_year=2010)
-    s = series([9999, 5000, 3000, 4000])  # 2011–2013 sum 12,000 = 3 × 4,000
+    s = series([4000, 5000, 3000, 4000])  # 2010–2013 sum 16,000 = 4 × 4,000
     a = st.assess(target, s)
-    assert a.status is Status.MET and a.value == 12000 and a.target_value == 12000
-    assert st.assess(target, series([9999, 5000, 3000, 3999])).status is Status.OFF_TRACK
-    gap = series([9999, 5000, np.nan, 4000])
+    assert a.status is Status.MET and a.value == 16000 and a.target_value == 16000
+    assert st.assess(target, series([4000, 5000, 3000, 3999])).status is Status.OFF_TRACK
+    gap = series([4000, 5000, np.nan, 4000])
     b = st.assess(target, gap)
     assert b.status is Status.NOT_ASSESSED and "2012" in b.reason_en
-    assert st.assess(target, series([9999])).status is Status.NOT_ASSESSED
+    assert st.assess(target, series([4000])).status is Status.MET  # 2010 alone: 4,000 ≥ 4,000
+    early = series([4000, 4000], start=2008)  # nothing from the baseline on
+    assert st.assess(target, early).status is Status.NOT_ASSESSED
 
 
 def test_population_change_targets_from_the_targets_file():
@@ -238,8 +240,8 @@ def test_population_change_targets_from_the_targets_file():
     cumulative = next(t for t in targets if t.basis == "cumulative_since_baseline")
     s = series([4100, 4200, 3900, 4300, 3000], start=2010)
     assert st.assess(annual, s).status is Status.OFF_TRACK  # 2014: 3,000
-    assert st.assess(cumulative, s).status is Status.OFF_TRACK  # 15,400 < 16,000
-    assert st.assess(cumulative, s, as_of=2013).status is Status.MET  # 12,400 ≥ 12,000
+    assert st.assess(cumulative, s).status is Status.OFF_TRACK  # 19,500 < 5 × 4,000
+    assert st.assess(cumulative, s, as_of=2013).status is Status.MET  # 16,500 ≥ 16,000
 
 
 # --------------------------------------------------------------------------- trend, rank

@@ -19,20 +19,29 @@ A chunked table's stored payload is the JSON-stat re-assembled from its parts (s
 ``trsplan.sources.ssb.merge_jsonstat``); its sidecar's ``query.chunked.parts`` lists every part's
 URL and selection. Unchunked payloads are stored byte for byte as StatBank sent them.
 
-The KLASS client is not part of this module yet: ``--only klass`` says so.
+KLASS (``--only klass``, and part of a plain fetch): the 131 ``/changes`` from 2008-01-01 through
+today (KLASS's ``to`` is exclusive, so the query says ``to=<tomorrow>``), the full code list of the
+131 version in force today and the 104 (county) codes from 2008-01-01 are stored under ``klass/``
+like any other payload. ``data/geography`` (``geography_dir``) is then rebuilt from the 131
+payloads held by the newest snapshot version, with ``changes_known_to`` set to the ``known_to``
+date recorded in that payload's provenance, so that unchanged payloads give unchanged tables. The
+tables are built in a hidden folder beside the geography folder *before* the snapshot is written;
+only files whose bytes differ are then moved into place. A failing build raises, and neither the
+snapshot nor ``data/geography`` is touched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +49,7 @@ from rich.console import Console
 from rich.table import Table
 
 from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.paths import geography_dir as default_geography_dir
 from trsplan.paths import snapshot_root
 from trsplan.snapshot import SIDECAR_SUFFIX, Snapshot, list_versions, write_file
 from trsplan.sources.http import (
@@ -62,7 +72,6 @@ __all__ = [
 ]
 
 SOURCES = ("ssb", "klass", "brreg")
-AVAILABLE = ("ssb", "brreg")
 PARQUET = "application/vnd.apache.parquet"
 
 
@@ -109,6 +118,8 @@ class FetchResult:
     carried_over: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    geography_dir: Path | None = None  # set when KLASS was fetched
+    geography_changed: list[str] = field(default_factory=list)  # file names rewritten there
 
     @property
     def written(self) -> bool:
@@ -262,6 +273,153 @@ def _fetch_brreg(
     return out
 
 
+KLASS_CHANGES = "131_changes.json"
+KLASS_VERSION = "131_version.json"
+KLASS_COUNTIES = "104_codes.json"
+
+
+def _fetch_klass(http: HttpClient, today: date, say: Callable[[str], None]) -> list[FetchedFile]:
+    from trsplan.sources.klass import (
+        COUNTIES,
+        DEFAULT_START,
+        KLASS_LICENCE,
+        MUNICIPALITIES,
+        KlassClient,
+        parse_changes,
+        parse_version,
+    )
+
+    client = KlassClient(http=http)
+    to = today.isoformat()
+    tomorrow = (today + timedelta(days=1)).isoformat()  # KLASS ranges exclude `to`
+    latest = client.latest_version(MUNICIPALITIES, on=to)
+    changes = client.changes_response(MUNICIPALITIES, DEFAULT_START, tomorrow)
+    version = client.version_response(latest.id)
+    counties = client.codes_response(COUNTIES, DEFAULT_START)
+    # refuse payloads the geography build cannot read before anything is written
+    n_changes = len(parse_changes(changes.data))
+    parsed = parse_version(version.data)
+    n_counties = len(counties.data["codes"])
+    say(
+        f"klass {MUNICIPALITIES}: {n_changes:,} code changes {DEFAULT_START} to {to}; "
+        f"version {parsed.name!r} (id {latest.id}, from {parsed.valid_from}, "
+        f"{len(parsed.codes):,} municipalities)"
+    )
+    say(f"klass {COUNTIES}: {n_counties:,} county code periods from {DEFAULT_START}")
+    base = {"base_url": client.base_url}
+    return [
+        FetchedFile(
+            source="klass",
+            name=KLASS_CHANGES,
+            payload=changes.raw,
+            table_id=str(MUNICIPALITIES),
+            url=changes.url,
+            query={**base, "endpoint": changes.path, **changes.query, "known_to": to},
+            licence=KLASS_LICENCE,
+            rows=n_changes,
+        ),
+        FetchedFile(
+            source="klass",
+            name=KLASS_VERSION,
+            payload=version.raw,
+            table_id=str(MUNICIPALITIES),
+            url=version.url,
+            query={
+                **base,
+                "endpoint": version.path,
+                "classification": MUNICIPALITIES,
+                "version_id": latest.id,
+                "version_name": latest.name,
+                "valid_from": latest.valid_from,
+                "valid_to": latest.valid_to,
+                "in_force_on": to,
+            },
+            licence=KLASS_LICENCE,
+            updated=version.data.get("lastModified"),
+            rows=len(parsed.codes),
+            note=latest.name,
+        ),
+        FetchedFile(
+            source="klass",
+            name=KLASS_COUNTIES,
+            payload=counties.raw,
+            table_id=str(COUNTIES),
+            url=counties.url,
+            query={**base, "endpoint": counties.path, **counties.query},
+            licence=KLASS_LICENCE,
+            rows=n_counties,
+        ),
+    ]
+
+
+@dataclass
+class _GeographyBuild:
+    """Geography tables built in a hidden folder beside ``target``, not yet moved into place."""
+
+    target: Path
+    staging: Path
+    changed: list[str]
+
+    def commit(self) -> None:
+        """Move the changed files into ``target`` (each with an atomic ``os.replace``)."""
+        if not self.changed:
+            return
+        self.target.mkdir(parents=True, exist_ok=True)
+        for name in self.changed:
+            os.replace(self.staging / name, self.target / name)
+        with contextlib.suppress(OSError):
+            fd = os.open(self.target, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        from trsplan import geography
+
+        geography.clear_cache()  # the tables read in this process are stale now
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _build_geography(
+    changes: bytes, version: bytes, changes_to: str, target: Path
+) -> _GeographyBuild:
+    """Build the geography tables from KLASS 131 payloads into a hidden folder beside ``target``
+    and list the files whose bytes differ from ``target``'s. Raises (leaving ``target`` as it
+    was, and no hidden folder) when the build fails."""
+    from trsplan.sources.klass import build_geography_tables
+
+    target = Path(target)
+    parent = target.resolve().parent  # beside the real folder, so os.replace stays on one disk
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(parent, rf"\.{re.escape(target.name)}\.build-(\d+)-.*")
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-{os.getpid()}-", dir=parent))
+    try:
+        written = build_geography_tables(
+            json.loads(changes), json.loads(version), staging, changes_to=changes_to
+        )
+        changed = []
+        for path in sorted(written, key=lambda p: p.name):
+            old = target / path.name
+            if not old.is_file() or old.read_bytes() != path.read_bytes():
+                changed.append(path.name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return _GeographyBuild(target=target, staging=staging, changed=changed)
+
+
+def _known_to(query: dict[str, Any] | None) -> str | None:
+    """The last day a stored 131 /changes payload covers: its ``known_to``, or the day before
+    the (exclusive) ``to`` of the query."""
+    query = query or {}
+    if query.get("known_to"):
+        return str(query["known_to"])
+    with contextlib.suppress(TypeError, ValueError):
+        return (date.fromisoformat(str(query["to"])) - timedelta(days=1)).isoformat()
+    return None
+
+
 # ------------------------------------------------------------------------------------ writing
 
 
@@ -275,12 +433,12 @@ def _new_version_name(root: Path, today: date, versions: list[str]) -> str:
     return name
 
 
-def _remove_stale_partials(root: Path) -> None:
+def _remove_stale_partials(root: Path, pattern: str = r"\..+\.partial-(\d+)-.*") -> None:
     """Hidden build folders left by a fetch that was killed (its process is gone)."""
     if not root.is_dir():
         return
     for path in root.iterdir():
-        m = re.fullmatch(r"\..+\.partial-(\d+)-.*", path.name)
+        m = re.fullmatch(pattern, path.name)
         if not m or not path.is_dir():
             continue
         pid = int(m.group(1))
@@ -356,25 +514,23 @@ def run_fetch(
     *,
     http: HttpClient | None = None,
     download_dir: Path | None = None,
+    geography_dir: Path | None = None,
 ) -> FetchResult:
     """Fetch, compare with the latest snapshot, and write a new version when anything changed.
 
+    With KLASS among the sources, also rebuild the geography tables in ``geography_dir``
+    (default ``trsplan.paths.geography_dir()``, i.e. ``data/geography``) from the 131 payloads.
+
     Raises ``Offline`` without network, ``CatalogueError`` when a table lacks an expected code,
-    ``QueryError``/``TableUnavailable``/``ServiceUnavailable`` from the sources; in every such
-    case nothing is written.
+    ``QueryError``/``TableUnavailable``/``ServiceUnavailable`` from the sources, ``KlassError``
+    when the KLASS payloads do not build; in every such case nothing is written (neither the
+    snapshot nor the geography tables).
     """
     console = console or Console(stderr=True)
     root = Path(root) if root is not None else snapshot_root()
     sources = _select_sources(only, tables)
-    skipped = []
-    if "klass" in sources:
-        skipped.append("klass: the KLASS client is not available yet; geography is unchanged")
-        sources = [s for s in sources if s != "klass"]
-        if not sources:
-            raise FetchError(
-                "the KLASS client is not available yet (issue #3 follow-up); "
-                "fetch ssb or brreg instead"
-            )
+    skipped: list[str] = []
+    today = today or date.today()
     _remove_stale_partials(root)
     versions = list_versions(root)
     previous = Snapshot(root / versions[-1]) if versions else None
@@ -388,6 +544,8 @@ def run_fetch(
     fetched: list[FetchedFile] = []
     if "ssb" in sources:
         fetched += _fetch_ssb(tables, http, say)
+    if "klass" in sources:
+        fetched += _fetch_klass(http, today, say)
     if "brreg" in sources:
         folder = Path(download_dir) if download_dir is not None else cache_dir() / "downloads"
         fetched += _fetch_brreg(http, folder, console, say)
@@ -408,17 +566,39 @@ def run_fetch(
         files=changes,
         skipped=skipped,
     )
-    if not result.changed:
-        return result
-    name = _new_version_name(root, today or date.today(), versions)
-    path, carried = _write_version(root, name, previous, fetched, datetime.now(UTC))
-    result.version, result.path, result.carried_over = name, path, carried
-    latest = list_versions(root)[-1]
-    if latest != name:
-        result.warnings.append(
-            f"{name} sorts before {latest}, so `trsplan report` still opens {latest} by "
-            f"default; pass --snapshot {name} to use the new one"
+    geography: _GeographyBuild | None = None
+    if "klass" in sources:
+        # the tables follow the 131 payloads of the version that will hold them: the new one
+        # (known through today) or, when nothing changed, the previous one (its own known_to)
+        by_name = {f.relpath: f for f in fetched}
+        changes_file = by_name[f"klass/{KLASS_CHANGES}"]
+        holder = changes_file.query
+        if not result.changed and previous is not None:
+            with contextlib.suppress(SnapshotError):
+                holder = previous.provenance("klass", KLASS_CHANGES).query
+        changes_to = _known_to(holder) or today.isoformat()
+        target = Path(geography_dir) if geography_dir is not None else default_geography_dir()
+        geography = _build_geography(
+            changes_file.payload, by_name[f"klass/{KLASS_VERSION}"].payload, changes_to, target
         )
+        result.geography_dir = target
+    try:
+        if result.changed:
+            name = _new_version_name(root, today, versions)
+            path, carried = _write_version(root, name, previous, fetched, datetime.now(UTC))
+            result.version, result.path, result.carried_over = name, path, carried
+            latest = list_versions(root)[-1]
+            if latest != name:
+                result.warnings.append(
+                    f"{name} sorts before {latest}, so `trsplan report` still opens {latest} by "
+                    f"default; pass --snapshot {name} to use the new one"
+                )
+        if geography is not None:
+            geography.commit()
+            result.geography_changed = list(geography.changed)
+    finally:
+        if geography is not None:
+            geography.discard()
     return result
 
 
@@ -441,6 +621,18 @@ def _summary(result: FetchResult, console: Console) -> None:
         console.print(f"skipped {line}", highlight=False, soft_wrap=True, markup=False)
     for line in result.warnings:
         console.print(f"warning: {line}", highlight=False, soft_wrap=True, markup=False)
+    if result.geography_dir is not None:
+        console.print(
+            f"Geography tables in {result.geography_dir}: "
+            + (
+                f"rewrote {', '.join(result.geography_changed)}"
+                if result.geography_changed
+                else "unchanged"
+            ),
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     if result.written:
         n_changed = sum(f.status == "changed" for f in result.files)
         n_new = sum(f.status == "new" for f in result.files)
@@ -479,6 +671,7 @@ def fetch_command(
     *,
     http: HttpClient | None = None,
     download_dir: Path | None = None,
+    geography_dir: Path | None = None,
 ) -> int:
     """``trsplan fetch``: run, print a summary (stdout) or a one-line error (stderr); exit code.
 
@@ -489,7 +682,16 @@ def fetch_command(
     err = Console(stderr=True) if console is None else console
     root = Path(root) if root is not None else snapshot_root()
     try:
-        result = run_fetch(only, tables, root, today, err, http=http, download_dir=download_dir)
+        result = run_fetch(
+            only,
+            tables,
+            root,
+            today,
+            err,
+            http=http,
+            download_dir=download_dir,
+            geography_dir=geography_dir,
+        )
     except Offline as exc:
         where = origin(exc.url) if exc.url else "the data sources"
         err.print(

@@ -29,7 +29,7 @@ year                   keeps it (≥ 0 for at_least, ≤ 0 for at_most)
                        P < 0.3                                        ✖ off track (forecast)
 annual (no deadline,   latest year satisfies                          ✔ met (annual)
 basis level)           latest year does not satisfy                   ✖ off track (annual)
-cumulative since       sum of the years after baseline_year up to     ✔ met (cumulative)
+cumulative since       sum of baseline_year through the latest year   ✔ met (cumulative)
 baseline_year          the latest year ≥ value × years                ✖ off track otherwise
                        a year in that range missing                   – not assessed
 increase / decrease    OLS slope over the latest TREND_WINDOW (5)     ↗ on track (trend)
@@ -356,12 +356,13 @@ def assess(
     if basis == "cumulative_since_baseline":
         if baseline is None:
             raise StatusInputError("a cumulative_since_baseline target needs baseline_year")
-        years = range(int(baseline) + 1, latest_year + 1)
+        # flows from the baseline year on: growth from the population on 1 January of that year
+        years = range(int(baseline), latest_year + 1)
         if not years:
             return _not_assessed(
                 "cumulative",
-                f"no year after the baseline {baseline}",
-                f"ingen år etter basisåret {baseline}",
+                f"no year from the baseline {baseline} on",
+                f"ingen år fra basisåret {baseline}",
             )
         missing = [yr for yr in years if yr not in y.index]
         if missing:

@@ -1,0 +1,191 @@
+"""The evaluation's front page: a scorecard of every goal, a plain-language summary, fan charts.
+
+Reads the status frame from ``trsplan.indicators.evaluation.evaluate`` (one row per goal target and
+geography); words and symbols come from ``trsplan.status`` so the status is never colour alone.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from trsplan.report import figures
+from trsplan.report.text import fmt_number, label
+from trsplan.status import Status
+from trsplan.targets import Targets, load_targets
+
+STATUS_ORDER = [s.value for s in Status]
+HEADERS = {
+    "nb": ["Mål", "Indikator", "Utgangspunkt", "Siste", "Endring siden forrige", "Mål", "Status"],
+    "en": ["Goal", "Indicator", "Baseline", "Latest", "Change since previous", "Target", "Status"],
+}
+
+
+def _value(value: float | None, unit: str | None, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    decimals = 0 if unit in ("persons", "companies", "count", "rank", "days") else 2
+    return fmt_number(float(value), decimals, lang)
+
+
+def status_cell(status: str, lang: str) -> str:
+    """Symbol and word (never colour alone); the symbol is decoration for screen readers."""
+    value = Status(status)
+    return (
+        f'<span class="trsplan-status trsplan-status-{value}">'
+        f'<span aria-hidden="true">{value.symbol}</span> {html.escape(value.label(lang))}</span>'
+    )
+
+
+def _goal_text(targets: Targets, goal_id: str, lang: str) -> str:
+    goal = targets.goal(goal_id)
+    text = goal.text_nb if lang == "nb" else goal.text_en
+    return text if len(text) <= 90 else text[:87].rstrip() + "…"
+
+
+def scorecard_rows(status: pd.DataFrame, geo_code: str) -> pd.DataFrame:
+    """One row per goal target for a geography, in the targets file's goal order."""
+    rows = status[status["geo_code"] == geo_code].copy()
+    order = {g.id: i for i, g in enumerate(load_targets().goals())}
+    rows["_order"] = rows["goal_id"].map(order)
+    return rows.sort_values(["_order", "target_index"]).drop(columns="_order")
+
+
+def scorecard_html(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> str:
+    """Scorecard: baseline, latest, change since the previous evaluation, target, status."""
+    targets = load_targets()
+    head = "".join(f'<th scope="col">{h}</th>' for h in HEADERS[lang])
+    body = []
+    for row in scorecard_rows(status, geo_code).itertuples():
+        indicator = label(row.indicator_id, lang) if isinstance(row.indicator_id, str) else "–"
+        baseline = _value(row.baseline_value, row.unit, lang)
+        if isinstance(row.baseline_year, int | float) and not pd.isna(row.baseline_year):
+            baseline += f" ({int(row.baseline_year)})"
+        latest = _value(row.latest_value, row.unit, lang)
+        if not pd.isna(row.latest_year):
+            latest += f" ({int(row.latest_year)})"
+        change = row.change_since_previous
+        change_text = (
+            "–"
+            if pd.isna(change)
+            else fmt_number(float(change), 0 if abs(change) >= 10 else 2, lang, sign=True)
+        )
+        target = _value(row.target_value, row.unit, lang)
+        if not pd.isna(row.deadline):
+            target += f" ({int(row.deadline)})"
+        body.append(
+            "<tr>"
+            f'<th scope="row">{html.escape(str(row.goal_id))}<br/><small>'
+            f"{html.escape(_goal_text(targets, row.goal_id, lang))}</small></th>"
+            f"<td>{html.escape(indicator)}</td><td>{baseline}</td><td>{latest}</td>"
+            f"<td>{change_text}</td><td>{target}</td><td>{status_cell(row.status, lang)}</td>"
+            "</tr>"
+        )
+    caption = "Måloppnåelse" if lang == "nb" else "Goal attainment"
+    return (
+        f'<table class="trsplan-scorecard"><caption>{caption}</caption><thead><tr>{head}</tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def status_counts(status: pd.DataFrame, geo_code: str) -> dict[str, int]:
+    rows = status[status["geo_code"] == geo_code]
+    counts = rows["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUS_ORDER}
+
+
+def summary_text(status: pd.DataFrame, geo_code: str, name: str, year: int, lang: str) -> str:
+    """A short summary generated only from the status rows."""
+    counts = status_counts(status, geo_code)
+    total = sum(counts.values())
+    assessed = total - counts["not_assessed"]
+    parts = [f"{counts[s]} {Status(s).label(lang)}" for s in STATUS_ORDER if counts[s]]
+    if lang == "nb":
+        return (
+            f"Evalueringen {year} for {name} vurderer {total} mål og delmål med tallfestede mål "
+            f"eller registreringer; {assessed} kunne vurderes: " + ", ".join(parts) + "."
+        )
+    return (
+        f"The {year} evaluation for {name} covers {total} goal targets with numbers or register "
+        f"entries; {assessed} could be assessed: " + ", ".join(parts) + "."
+    )
+
+
+def fan_chart(
+    history: pd.Series,
+    forecast: pd.DataFrame,
+    target: float | None,
+    title: str,
+    ylabel: str,
+    lang: str = "nb",
+) -> Figure:
+    """The observed series, the forecast with 80 % and 95 % bands, and the target line."""
+    fig, ax = figures._axes()
+    ax.plot(history.index, history.values, color=figures.PALETTE[0], marker="o", ms=3, label=ylabel)
+    if len(forecast):
+        f = forecast.sort_values("year")
+        ax.fill_between(
+            f["year"],
+            f["lower95"],
+            f["upper95"],
+            color=figures.PALETTE[5],
+            alpha=0.18,
+            label="95 %",
+        )
+        ax.fill_between(
+            f["year"],
+            f["lower80"],
+            f["upper80"],
+            color=figures.PALETTE[5],
+            alpha=0.35,
+            label="80 %",
+        )
+        ax.plot(
+            f["year"],
+            f["mean"],
+            color=figures.PALETTE[5],
+            ls=":",
+            lw=2,
+            label="Framskriving" if lang == "nb" else "Forecast",
+        )
+    if target is not None and not math.isnan(target):
+        ax.axhline(
+            target,
+            color=figures.TARGET_COLOUR,
+            ls="--",
+            lw=2,
+            label="Mål" if lang == "nb" else "Target",
+        )
+    ax.set_title(title)
+    ax.set_xlabel(label("year", lang))
+    ax.set_ylabel(ylabel)
+    figures._number_axis(ax, lang, 0 if history.abs().max() >= 100 else 2)
+    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
+    return fig
+
+
+def rank_chart(
+    values: pd.Series, highlight: str, title: str, lang: str = "nb", decimals: int = 2
+) -> Figure:
+    """City regions ranked on one indicator; the reported region is hatched, not only coloured."""
+    ordered = values.dropna().sort_values()
+    fig, ax = figures._axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
+    bars = ax.barh([str(i) for i in ordered.index], ordered, color=figures.PALETTE[6])
+    for bar, name in zip(bars, ordered.index, strict=True):
+        if name == highlight:
+            bar.set_color(figures.PALETTE[0])
+            bar.set_hatch("//")
+    for y, v in enumerate(ordered):
+        ax.annotate(
+            fmt_number(v, decimals, lang),
+            (v, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    ax.set_title(title)
+    return fig
