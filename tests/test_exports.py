@@ -195,11 +195,6 @@ def test_excel_workbook(request, lang: str):
     assert wanted <= {r["geo_code"] for r in _rows(data)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="excel.goal_sheet pivots with dropna=False, which crosses every indicator, unit, "
-    "code and name: most goal-sheet rows pair a code with another place's name and are empty",
-)
 def test_excel_goal_sheet_rows_are_real_places(report_set: Path):
     store = pd.read_parquet(report_set / "data" / "indicators.parquet")
     names = dict(zip(store["geo_code"], store["geo_name"], strict=True))
@@ -256,22 +251,12 @@ def test_english_report_set(english_set: Path):
             assert (1, "Methods and sources") in _outline(english_set / report["pdf"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='report pages keep nbconvert\'s <html lang="en">: Norwegian text is announced as '
-    "English by screen readers (the index gets it right)",
-)
 def test_norwegian_report_pages_declare_their_language(report_set: Path):
     for report in _reports(report_set).values():
         page = (report_set / report["html"]).read_text(encoding="utf-8")
         assert re.search(r'<html[^>]* lang="nb"', page), report["html"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every report page is titled after the notebook ('Kommunerapport', 'Regionrapport'): "
-    "browser tabs and the PDFs' Title metadata do not say which place they are about",
-)
 def test_report_titles_name_the_place(report_set: Path):
     for place, report in _reports(report_set).items():
         page = (report_set / report["html"]).read_text(encoding="utf-8")

@@ -125,10 +125,17 @@ def register_import(
 def demo_snapshot(
     out: Annotated[Path | None, typer.Option(help="Data folder (default: the project's).")] = None,
 ) -> None:
-    """Regenerate the synthetic demo snapshot (deterministic: a re-run changes nothing)."""
-    from trsplan import demo
+    """Regenerate the synthetic demo snapshot (deterministic: a re-run changes nothing).
 
-    demo.main(["--out", str(out)] if out else [])
+    Population first; the labour-market tables build on it, and the public-sector tables on both.
+    """
+    from trsplan import demo, demo_labour, demo_public
+
+    argv = ["--out", str(out)] if out else []
+    for generator in (demo, demo_labour, demo_public):
+        code = generator.main(argv)
+        if code:
+            raise typer.Exit(code=code)
 
 
 if __name__ == "__main__":

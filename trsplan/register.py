@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +46,7 @@ from rich.table import Table
 from trsplan import geography
 from trsplan import status as st
 from trsplan.errors import TargetsFileError, TrsplanError
+from trsplan.fileio import atomic_path
 from trsplan.paths import data_dir
 
 __all__ = [
@@ -266,15 +265,8 @@ def _number_target(goal_id: str) -> tuple[float, str] | None:
 
 def _atomic_save(write: Any, path: Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

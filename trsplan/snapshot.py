@@ -15,12 +15,10 @@ against the sha256 and size in its sidecar.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -30,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from trsplan.errors import ChecksumMismatch, SnapshotError
+from trsplan.fileio import atomic_path, write_bytes
 from trsplan.paths import snapshot_root
 
 __all__ = [
@@ -160,17 +159,12 @@ def write_file(
     folder = Path(version_dir) / source
     folder.mkdir(parents=True, exist_ok=True)
     sidecar = folder / (name + SIDECAR_SUFFIX)
-    tmp = _write_temp(folder / name, payload)
-    try:
+    with atomic_path(folder / name, fsync=True) as tmp:
+        tmp.write_bytes(payload)
         if sidecar.exists():  # the old sidecar must not outlive the bytes it describes
             sidecar.unlink()
-        os.replace(tmp, folder / name)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
     _fsync_dir(folder)
-    _atomic_write(sidecar, _sidecar_bytes(provenance))
+    write_bytes(sidecar, _sidecar_bytes(provenance), fsync=True)
     return provenance
 
 
@@ -187,33 +181,6 @@ def version_path(version: str, root: Path | None = None) -> Path:
 def _sidecar_bytes(provenance: Provenance) -> bytes:
     text = json.dumps(provenance.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
-
-
-def _write_temp(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a hidden temporary file beside ``path`` and fsync it; return its path."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    return tmp
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = _write_temp(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

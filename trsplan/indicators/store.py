@@ -5,13 +5,12 @@ Indicator modules return rows in this layout; reports and notebooks only read it
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from trsplan.errors import TrsplanError
+from trsplan.fileio import atomic_path
 
 STORE_COLUMNS: list[str] = [
     "indicator_id",
@@ -83,15 +82,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 def write_store(frame: pd.DataFrame, path: Path) -> Path:
     """Write the store as Parquet atomically (temporary file, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         conform(frame).to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
+from trsplan.fileio import write_text
 from trsplan.indicators.compute import compute_store, data_years
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
@@ -18,7 +19,6 @@ from trsplan.report.excel import write_workbook
 from trsplan.report.runner import (
     ReportJob,
     ReportResult,
-    _atomic_write_text,
     pdf_support,
     run_reports,
 )
@@ -116,7 +116,7 @@ def plan_jobs(
         "indicators_path": str(store_path),
         "snapshot_version": snapshot_version,
     }
-    region_name = geography.region_info(region)["label_nb"]
+    region_name = geography.region_info(region)["label_nb" if lang == "nb" else "label_en"]
     jobs = [
         ReportJob(
             notebook=notebooks_dir() / "region.ipynb",
@@ -225,7 +225,7 @@ def write_manifest(build: BuildResult, snapshot: Snapshot, region: str, lang: st
         "reports": [{**r.to_dict(), "status": "ok" if r.ok else "failed"} for r in build.results],
     }
     path = build.out_dir / "manifest.json"
-    _atomic_write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return path
 
 
@@ -269,6 +269,7 @@ def write_index(build: BuildResult, region: str, lang: str) -> Path:
     page = f"""<!DOCTYPE html>
 <html lang="{"nb" if lang == "nb" else "en"}">
 <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+<link rel="icon" href="data:,"/>
 <title>{html.escape(words["title"])} {build.year}</title>
 <style>
 body {{ font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin: 2rem auto; }}
@@ -287,5 +288,5 @@ body {{ font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin:
 </body></html>
 """
     path = build.out_dir / "index.html"
-    _atomic_write_text(path, page)
+    write_text(path, page)
     return path

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from trsplan.fileio import atomic_path
 from trsplan.report.text import label
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
@@ -50,13 +49,13 @@ def goal_sheet(store: pd.DataFrame, goal: str, geo_codes: list[str], years: list
     ]
     if rows.empty:
         return pd.DataFrame()
-    table = rows.pivot_table(
-        index=["indicator_id", "unit", "geo_code", "geo_name"],
-        columns="year",
-        values="value",
-        aggfunc="first",
-        dropna=False,
-    ).reset_index()
+    # only combinations that exist: a pivot_table over four keys would build their product
+    table = (
+        rows.set_index(["indicator_id", "unit", "geo_code", "geo_name", "year"])["value"]
+        .unstack("year")
+        .reset_index()
+    )
+    table.columns.name = None
     order = {code: i for i, code in enumerate(geo_codes)}
     table = table.sort_values(
         ["indicator_id", "geo_code"], key=lambda s: s.map(order) if s.name == "geo_code" else s
@@ -90,21 +89,14 @@ def write_workbook(
     """Write the workbook atomically; sheets for main goals without indicators are omitted."""
     path = Path(path)
     titles = SHEET_TITLES[lang]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
-    os.close(fd)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for goal in MAIN_GOALS:
-                table = goal_sheet(store, goal, geo_codes, years, lang)
-                if table.empty:
-                    continue
-                table.to_excel(writer, sheet_name=titles[goal], index=False)
-                _format(writer.sheets[titles[goal]], table.shape[1])
-            data = store[store["geo_code"].isin(geo_codes)]
-            data.to_excel(writer, sheet_name=titles["data"], index=False)
-            _format(writer.sheets[titles["data"]], 0)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for goal in MAIN_GOALS:
+            table = goal_sheet(store, goal, geo_codes, years, lang)
+            if table.empty:
+                continue
+            table.to_excel(writer, sheet_name=titles[goal], index=False)
+            _format(writer.sheets[titles[goal]], table.shape[1])
+        data = store[store["geo_code"].isin(geo_codes)]
+        data.to_excel(writer, sheet_name=titles["data"], index=False)
+        _format(writer.sheets[titles["data"]], 0)
     return path

@@ -179,36 +179,39 @@ def member_table(store: pd.DataFrame, codes: list[str], indicator_id: str, year:
     return rows.set_index("geo_name")["value"]
 
 
+SOURCE_NOTES = {
+    (
+        "nb",
+        True,
+    ): "Dataene er syntetiske demodata kalibrert mot SSBs tall, ikke offisiell statistikk.",
+    ("nb", False): "Dataene er hentet fra SSBs API.",
+    (
+        "en",
+        True,
+    ): "The data are synthetic demo data calibrated on SSB figures, not official statistics.",
+    ("en", False): "The data were retrieved from SSB's API.",
+}
+
+
 def sources_html(
     store: pd.DataFrame, lang: str, snapshot_checksums: dict[str, str] | None = None
 ) -> str:
+    """The tables behind the store's rows and the checksums of exactly those snapshot files."""
     tables = sorted({t for s in store["source_tables"].dropna().unique() for t in s.split(";")})
-    synthetic = bool(store["synthetic"].any())
-    intro = (
-        (
-            "Kilder: Statistisk sentralbyrå (SSB), tabellene "
-            if lang == "nb"
-            else "Sources: Statistics Norway (SSB), tables "
-        )
-        + ", ".join(tables)
-        + "."
+    lead = (
+        "Kilder: Statistisk sentralbyrå (SSB), tabellene "
+        if lang == "nb"
+        else ("Sources: Statistics Norway (SSB), tables ")
     )
-    kind = {
-        (
-            "nb",
-            True,
-        ): "Dataene er syntetiske demodata kalibrert mot SSBs tall, ikke offisiell statistikk.",
-        ("nb", False): "Dataene er hentet fra SSBs API.",
-        (
-            "en",
-            True,
-        ): "The data are synthetic demo data calibrated on SSB figures, not official statistics.",
-        ("en", False): "The data were retrieved from SSB's API.",
-    }[(lang, synthetic)]
+    note = SOURCE_NOTES[(lang, bool(store["synthetic"].any()))]
+    used = {
+        path: digest
+        for path, digest in (snapshot_checksums or {}).items()
+        if path.rsplit("/", 1)[-1].split(".")[0] in tables
+    }
     items = "".join(
         f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
-        for p, h in sorted((snapshot_checksums or {}).items())
+        for p, h in sorted(used.items())
     )
-    return f"<p>{html.escape(intro)} {html.escape(kind)}</p>" + (
-        f"<ul>{items}</ul>" if items else ""
-    )
+    text = f"<p>{html.escape(lead + ', '.join(tables) + '.')} {html.escape(note)}</p>"
+    return text + (f"<ul>{items}</ul>" if items else "")

@@ -7,8 +7,6 @@ only this module.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +18,8 @@ import papermill as pm
 from jupyter_client.kernelspec import KernelSpecManager
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
+
+from trsplan.fileio import atomic_path, write_text
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 KERNEL_NAME = "trsplan"
@@ -74,19 +74,9 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         )
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def export_html(notebook_path: Path, html_path: Path) -> None:
+def export_html(notebook_path: Path, html_path: Path, lang: str = "nb", title: str = "") -> None:
     exporter = HTMLExporter(
+        language_code=lang,
         template_name="trsplan",
         extra_template_basedirs=[str(TEMPLATE_DIR)],
         exclude_input=True,
@@ -97,8 +87,11 @@ def export_html(notebook_path: Path, html_path: Path) -> None:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
-    _atomic_write_text(html_path, body)
+    notebook = nbformat.read(notebook_path, as_version=4)
+    if title:  # the page title (and the PDF's) names the place, not just the notebook
+        notebook.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(notebook)
+    write_text(html_path, body)
 
 
 def pdf_support() -> str | None:
@@ -116,14 +109,8 @@ def export_pdf(html_path: Path, pdf_path: Path) -> None:
     """Print the self-contained HTML with its print stylesheet (A4, page breaks)."""
     import weasyprint
 
-    fd, tmp = tempfile.mkstemp(dir=pdf_path.parent, prefix=f".{pdf_path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(pdf_path) as tmp:
         weasyprint.HTML(filename=str(html_path)).write_pdf(tmp)
-        os.replace(tmp, pdf_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_report(job: ReportJob) -> ReportResult:
@@ -145,7 +132,7 @@ def run_report(job: ReportJob) -> ReportResult:
             start_timeout=120,
             execution_timeout=600,
         )
-        export_html(executed, html_path)
+        export_html(executed, html_path, str(job.parameters.get("lang", "nb")), job.title)
         result.html = html_path.name
         if "pdf" in job.formats:
             pdf_path = html_path.with_suffix(".pdf")

@@ -18,10 +18,8 @@ import argparse
 import csv
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from trsplan import fileio
 from trsplan.errors import TrsplanError
 from trsplan.sources.http import (
     HttpClient,
@@ -455,16 +454,7 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder and ``os.replace``; readers never see a
     half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    fileio.write_bytes(path, data)
 
 
 def _format_weight(weight: float) -> str:
@@ -575,7 +565,9 @@ COUNTIES = 104  # Standard for fylkesinndeling
 class KlassNotFound(TableUnavailable):
     """KLASS answered 404: the classification or version does not exist (or is unpublished)."""
 
-    def __init__(self, message: str, *, kind: str, ident: str, status: int = 404, url=None):
+    def __init__(
+        self, message: str, *, kind: str, ident: str, status: int = 404, url: str | None = None
+    ) -> None:
         super().__init__(message, table_id=ident, status=status, url=url)
         self.kind = kind  # "classification" | "version" | "resource"
         self.ident = ident

@@ -1,0 +1,491 @@
+"""Shape the snapshot's tables into the input frames of the theme modules.
+
+Every reader takes the tidy frame :func:`trsplan.sources.jsonstat.read_jsonstat` returns (one
+row per cell: the dimension codes as strings, ``value`` float, ``status``) and returns the
+frame a theme function expects, so each can be tested on a hand-made frame; :func:`table`
+reads a table from a snapshot (None when the snapshot lacks it).
+
+Rules for municipal tables
+- Codes are normalised with :func:`trsplan.geography.normalise_code` ("K-5001" → "5001").
+- A row is kept only when its code is valid on 1 January of the row's year (the year's code
+  vintage). StatBank fills the cells of codes outside their validity with ``null`` and status
+  ``"."``: those rows are dropped, never read as 0. Codes that are not municipalities (the
+  country "0", counties, "K-Rest", "9999") are dropped too.
+- Missing cells of valid codes (``".."`` not available, ``":"`` confidential, ``"."`` not
+  applicable) stay NaN.
+- A table published on *one* set of codes for every year (13470's ``agg_KommSummer`` series
+  follow today's borders) is kept whole in that code vintage: :func:`table_vintage` finds it
+  (the latest year in which every code is valid) and the frame's ``attrs["vintage"]`` says it.
+
+Member frames (``geo_code, year, code, weight``) tell the aggregation which municipality codes
+make up each geography. :func:`municipal_members` re-keys each year's codes to the codes of
+``to_year`` (a municipality is then the "region" of its predecessors, as
+:func:`trsplan.geography.harmonise` does), and :func:`vintage_members` expresses every
+geography in the codes of one vintage for tables that use one vintage throughout.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from trsplan import geography
+from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.snapshot import Snapshot
+
+MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
+
+#: 08536 ContentsCode -> column (all industries, "00-99"; both sexes, "0").
+EMPLOYMENT_08536: dict[str, str] = {"SysselArbsted": "jobs", "SysselBosted": "employed_residents"}
+#: 14304 ContentsCode -> column of :mod:`trsplan.indicators.casework`. The ids are the demo's
+#: (KOSTRA style, ASSUMED until a real payload is seen; see trsplan/demo_public.py).
+CASEWORK_14304: dict[str, str] = {
+    "KOSsaksbehtid12uke0000": "building_case_days_12w",
+    "KOSsaksbehtid3uke0000": "building_case_days_3w",
+    "KOSsaksbehtidplan0000": "zoning_case_days",
+    "KOSbehbygg12uke0000": "building_cases_12w",
+    "KOSbehbygg3uke0000": "building_cases_3w",
+    "KOSvedtattdetalj0000": "zoning_cases",
+}
+#: 11713 ContentsCode -> column (county national accounts; NOK million, employment 1,000s).
+ACCOUNTS_11713: dict[str, str] = {
+    "BNPB": "value_added",
+    "Lonnskostnader": "wage_costs",
+    "Sysselsatte": "employment_1000",
+}
+NATIONAL_11713 = "0"  # «Hele landet» (with the continental shelf)
+SHELF_11713 = "23"  # «Kontinentalsokkelen»
+TOTAL_INDUSTRIES = ("00-99", "01-99")  # the all-industries codes of 08316 / 07091 / 11713
+TOTAL = "total"
+#: The municipal wage bill by place of work: a PLACEHOLDER table id (no real StatBank table was
+#: identified; see trsplan/demo_public.py), ContentsCode "Lonnssum" (NOK million).
+WAGE_TABLE = "99901"
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def table(snapshot: Snapshot, table_id: str) -> pd.DataFrame | None:
+    """The tidy frame of an SSB table in the snapshot, or None when the snapshot lacks it."""
+    if not any(p.source == "ssb" and p.table_id == table_id for p in snapshot.files()):
+        return None
+    return snapshot.read_table(table_id)
+
+
+def synthetic(snapshot: Snapshot, table_ids: Iterable[str], sources: Iterable[str] = ()) -> bool:
+    """True when any file of these tables (or of these whole sources, e.g. "brreg") is synthetic."""
+    wanted, whole = set(table_ids), set(sources)
+    files = [
+        p
+        for p in snapshot.files()
+        if p.source in whole or (p.source == "ssb" and p.table_id in wanted)
+    ]
+    return any(p.synthetic for p in files) if files else snapshot.synthetic
+
+
+# --- Codes ------------------------------------------------------------------------------------
+
+
+def municipality_codes(codes: pd.Series) -> pd.Series:
+    """Normalised 4-character codes ("K-5001" → "5001"); NA for codes that are not municipal."""
+    lookup = {}
+    for raw in pd.unique(codes.astype("string").dropna()):
+        try:
+            code = geography.normalise_code(str(raw))
+        except ValueError:
+            code = None
+        lookup[raw] = code if code is not None and len(code) == 4 else None
+    return codes.astype("string").map(lookup).astype("string")
+
+
+@cache
+def _valid_pairs(years: tuple[int, ...]) -> pd.DataFrame:
+    rows = [(c, y) for y in years for c in geography.valid_codes(y)]
+    return pd.DataFrame(rows, columns=["code", "year"]).astype({"code": "string", "year": "int64"})
+
+
+def _known_years(years: pd.Series) -> list[int]:
+    first, last = geography.first_year(), geography.last_year()
+    return sorted(int(y) for y in years.unique() if first <= int(y) <= last)
+
+
+def keep_valid(
+    frame: pd.DataFrame, code_col: str = "code", year_col: str = "year", vintage: int | None = None
+) -> pd.DataFrame:
+    """Rows whose code is valid on 1 January of their year (or of ``vintage`` for every row).
+
+    Years outside the municipality code years known from KLASS are dropped as well.
+    """
+    years = _known_years(frame[year_col])
+    out = frame[frame[year_col].isin(years) & frame[code_col].notna()]
+    if vintage is not None:
+        return out[out[code_col].isin(geography.valid_codes(vintage))].reset_index(drop=True)
+    valid = _valid_pairs(tuple(years)).rename(columns={"code": code_col, "year": year_col})
+    return out.merge(valid, on=[code_col, year_col], how="inner")
+
+
+def table_vintage(codes: pd.Series, years: Sequence[int]) -> int:
+    """The latest year (≤ the table's last year) in which every code is valid: the code vintage
+    of a table published on one set of codes (e.g. 13470's ``agg_KommSummer``)."""
+    distinct = set(codes.dropna().unique())
+    last = min(max(years), geography.last_year())
+    for year in range(last, geography.first_year() - 1, -1):
+        if distinct <= set(geography.valid_codes(year)):
+            return year
+    raise TrsplanError(
+        f"no year has every code of the table valid ({sorted(distinct)[:5]} …); it is not "
+        "published on one code vintage"
+    )
+
+
+def _tidy(
+    frame: pd.DataFrame, contents: dict[str, str], dims: dict[str, str], code_col: str = "Region"
+) -> pd.DataFrame:
+    """``code, year, <dims renamed>, measure, value`` for the wanted ContentsCodes."""
+    rows = frame[frame["ContentsCode"].isin(list(contents))]
+    out = pd.DataFrame(
+        {
+            "code": municipality_codes(rows[code_col]),
+            "year": rows["Tid"].astype("int64"),
+            **{new: rows[old].astype("string") for old, new in dims.items()},
+            "measure": rows["ContentsCode"].map(contents).astype("string"),
+            "value": rows["value"].astype("float64"),
+        }
+    )
+    return out
+
+
+def _wide(tidy: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    wide = tidy.pivot_table(
+        index=keys, columns="measure", values="value", aggfunc="first", dropna=False
+    )
+    wide = wide.reindex(columns=columns).reset_index()
+    wide.columns.name = None
+    return wide
+
+
+def _industry(codes: pd.Series) -> pd.Series:
+    """Industry codes, with the all-industries codes ("00-99", "01-99") as "total"."""
+    return codes.astype("string").mask(codes.isin(TOTAL_INDUSTRIES), TOTAL)
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+
+def employment_totals(t08536: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, jobs, employed_residents`` (08536, all industries "00-99", both sexes).
+
+    ``jobs`` = employed persons by place of work (``SysselArbsted``), ``employed_residents`` =
+    by place of residence (``SysselBosted``), 4th quarter; codes of the year's vintage.
+    """
+    rows = t08536[t08536["NACE2007"] == "00-99"]
+    if "Kjonn" in rows.columns:
+        rows = rows[rows["Kjonn"] == "0"]
+    tidy = keep_valid(_tidy(rows, EMPLOYMENT_08536, {}))
+    return _wide(tidy, ["code", "year"], list(EMPLOYMENT_08536.values()))
+
+
+def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, industry, employment`` from 13470 (jobs by place of work, arb11 groups).
+
+    13470's ``agg_KommSummer`` codes ("K-5001") follow one set of borders for every year: the
+    frame keeps them in that vintage (``attrs["vintage"]``, see :func:`table_vintage`).
+    """
+    rows = t13470[t13470["ContentsCode"] == "SysselsatteArb"]
+    out = pd.DataFrame(
+        {
+            "code": municipality_codes(rows["Region"]),
+            "year": rows["Tid"].astype("int64"),
+            "industry": rows["NACE2007"].astype("string"),
+            "employment": rows["value"].astype("float64"),
+        }
+    )
+    out = out[out["code"].notna() & out["industry"].ne("00-99")]
+    vintage = table_vintage(out["code"], sorted(out["year"].unique()))
+    out = keep_valid(out, vintage=vintage).sort_values(["year", "code", "industry"])
+    out = out.reset_index(drop=True)
+    out.attrs["vintage"] = vintage
+    return out
+
+
+def commuting_matrix(t03321: pd.DataFrame) -> pd.DataFrame:
+    """``residence, workplace, year, employed`` from 03321 (both codes valid in the year)."""
+    rows = t03321[t03321["ContentsCode"] == "Sysselsatte"]
+    out = pd.DataFrame(
+        {
+            "residence": municipality_codes(rows["Bokommuen"]),
+            "workplace": municipality_codes(rows["ArbstedKomm"]),
+            "year": rows["Tid"].astype("int64"),
+            "employed": rows["value"].astype("float64"),
+        }
+    )
+    out = keep_valid(out, code_col="residence")
+    out = keep_valid(out, code_col="workplace")
+    return out.sort_values(["year", "workplace", "residence"], ignore_index=True)
+
+
+def new_enterprises(t08316: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, industry, new_enterprises`` (08316 «Foretak»: all legal forms and sizes,
+    newly established in the year). The all-industries code becomes ``"total"``."""
+    rows = t08316[t08316["ContentsCode"] == "Foretak"]
+    for dim, code in (("OrgFormer", "Alle"), ("AntSyss", "999"), ("Overlevelse", "00")):
+        if dim in rows.columns:
+            rows = rows[rows[dim] == code]
+    if "OverlevAar" in rows.columns:
+        rows = rows[rows["OverlevAar"] == rows["OverlevAar"].min()]
+    tidy = _tidy(rows, {"Foretak": "new_enterprises"}, {"NACE2007": "industry"})
+    tidy["industry"] = _industry(tidy["industry"])
+    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["new_enterprises"])
+
+
+def establishments(t07091: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, industry, firms``: establishments of all sizes (07091 ``AntAnsatte`` 99)
+    on 1 January of the year. The all-industries code becomes ``"total"``."""
+    rows = t07091[(t07091["ContentsCode"] == "Bedrifter") & (t07091["AntAnsatte"] == "99")]
+    tidy = _tidy(rows, {"Bedrifter": "firms"}, {"NACE2007": "industry"})
+    tidy["industry"] = _industry(tidy["industry"])
+    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["firms"])
+
+
+def startup_cells(new: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, industry, new_enterprises, firms`` on the industries both tables share.
+
+    When they share detailed industries the totals are dropped (the detail partitions them);
+    otherwise only the totals remain (then the industry adjustment is the start rate relative to
+    the national one).
+    """
+    common = set(new["industry"]) & set(firms["industry"])
+    detail = common - {TOTAL}
+    keep = detail or (common & {TOTAL})
+    cells = new[new["industry"].isin(keep)].merge(
+        firms[firms["industry"].isin(keep)], on=["code", "year", "industry"], how="inner"
+    )
+    return cells.sort_values(["year", "code", "industry"], ignore_index=True)
+
+
+def casework(t14304: pd.DataFrame) -> pd.DataFrame:
+    """``code, year`` and the mean-days and case-count columns of
+    :mod:`trsplan.indicators.casework` (14304; non-reporters stay NaN)."""
+    tidy = keep_valid(_tidy(t14304, CASEWORK_14304, {}))
+    return _wide(tidy, ["code", "year"], list(CASEWORK_14304.values()))
+
+
+def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
+    """``county, year, industry, value_added, wage_costs, employment_1000`` for the counties of
+    each year (11713, NOK million). The country ("0"), the continental shelf ("23") and the
+    all-industries total ("00-99") are left out: the county rows partition mainland value added.
+    """
+    rows = t11713[t11713["ContentsCode"].isin(list(ACCOUNTS_11713))]
+    rows = rows[~rows["Region"].isin([NATIONAL_11713, SHELF_11713])]
+    rows = rows[~rows["NACE2007"].isin(TOTAL_INDUSTRIES)]
+    tidy = pd.DataFrame(
+        {
+            "county": rows["Region"].astype("string").str.replace(r"^F-", "", regex=True),
+            "year": rows["Tid"].astype("int64"),
+            "industry": rows["NACE2007"].astype("string"),
+            "measure": rows["ContentsCode"].map(ACCOUNTS_11713).astype("string"),
+            "value": rows["value"].astype("float64"),
+        }
+    )
+    wide = _wide(tidy, ["county", "year", "industry"], list(ACCOUNTS_11713.values()))
+    # a county without figures in a year (it did not exist then: status ".") is not a county then
+    return wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
+
+
+def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, industry, wage_bill`` (NOK million, place of work) from the wage-bill table
+    (placeholder id 99901; codes of the year's vintage)."""
+    tidy = _tidy(t99901, {"Lonnssum": "wage_bill"}, {"NACE2007": "industry"})
+    tidy = tidy[~tidy["industry"].isin(TOTAL_INDUSTRIES)]
+    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["wage_bill"])
+
+
+def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, immigrants``: immigrants (category B, all countries) on 1 January (09817)."""
+    rows = t09817
+    for dim, code in (("InnvandrKat", "B"), ("Landbakgrunn", "999")):
+        if dim in rows.columns:
+            rows = rows[rows[dim] == code]
+    tidy = keep_valid(_tidy(rows, {"Personer1": "immigrants"}, {}))
+    return _wide(tidy, ["code", "year"], ["immigrants"])
+
+
+# --- Brønnøysund ------------------------------------------------------------------------------
+
+
+def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame, int] | None:
+    """The Enhetsregisteret extract of ``kind`` and its code vintage, or None when absent.
+
+    Reads ``brreg/<kind>.parquet`` (what ``trsplan fetch`` stores) or ``brreg/<kind>.csv.gz``
+    (the downloaded bulk CSV; the demo ships that). Every column is text (codes keep their
+    leading zeros; empty = null). The code vintage is the year the extract was taken: its
+    municipality numbers are those valid then, whatever year a unit is counted for.
+    """
+    files = {p.name: p for p in snapshot.files() if p.source == "brreg"}
+    for name in (f"{kind}.parquet", f"{kind}.csv.gz", f"{kind}.csv"):
+        if name in files:
+            provenance = files[name]
+            break
+    else:
+        return None
+    raw = snapshot.read_bytes("brreg", provenance.name)
+    if provenance.name.endswith(".parquet"):
+        units = pd.read_parquet(io.BytesIO(raw)).astype("string")
+    else:
+        data = gzip.decompress(raw) if provenance.name.endswith(".gz") else raw
+        units = pd.read_csv(
+            io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""]
+        )
+    try:
+        year = int(str(provenance.retrieved_at)[:4])
+    except ValueError as exc:
+        raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at") from exc
+    vintage = min(max(year, geography.first_year()), geography.last_year())
+    return units, vintage
+
+
+# --- Member frames ----------------------------------------------------------------------------
+
+
+def _members_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[MEMBER_COLUMNS].astype(
+        {"geo_code": "string", "year": "int64", "code": "string", "weight": "float64"}
+    )
+
+
+def municipal_members(years: Iterable[int], to_year: int) -> pd.DataFrame:
+    """Each year's codes as members of the ``to_year`` municipality they went into (with the
+    split weight): aggregating over these re-keys municipal data to ``to_year`` codes."""
+    table = geography.mapping_table(to_year)
+    rows = table[table["from_year"].isin(list(years))]
+    return _members_frame(
+        pd.DataFrame(
+            {
+                "geo_code": rows["new_code"],
+                "year": rows["from_year"],
+                "code": rows["code"],
+                "weight": rows["weight"],
+            }
+        )
+    )
+
+
+def _region_members_in_vintage(region: str, year: int, vintage: int) -> dict[str, float] | None:
+    """The region of ``year`` in ``vintage`` codes: {code: weight}, or None when it is not a
+    whole number of ``vintage`` municipalities (e.g. Trondheimsregionen before 2020 in today's
+    codes: Orkland and Indre Fosen also hold former non-members)."""
+    info = geography.region_info(region)
+    if info["kind"] in ("fixed_territory", "all"):
+        return geography.member_weights(region, vintage)
+    members = geography.member_weights(region, year)
+    if year > vintage:  # back-cast the year's region to the older codes (shares of each code)
+        table = geography.mapping_table(year)
+        rows = table[table["from_year"] == vintage]
+        share = rows["weight"].where(rows["new_code"].isin(list(members)), 0.0)
+        weights = share.groupby(rows["code"]).sum()
+        return {c: (1.0 if abs(w - 1) < 1e-12 else float(w)) for c, w in weights.items() if w > 0}
+    table = geography.mapping_table(vintage)
+    rows = table[table["from_year"] == year]
+    rows = rows.assign(member=rows["code"].isin(list(members)))
+    touched = rows.groupby("new_code")["member"].agg(["any", "all"])
+    touched = touched[touched["any"]]
+    if not touched["all"].all():
+        return None
+    return dict.fromkeys(sorted(touched.index), 1.0)
+
+
+def vintage_members(
+    region_ids: Sequence[str], years: Iterable[int], vintage: int, to_year: int
+) -> pd.DataFrame:
+    """Members in the codes of ``vintage`` for every year (tables on one code vintage).
+
+    Municipalities: each ``vintage`` code → the ``to_year`` code(s) it went into. Fixed
+    territories and Norway: their ``vintage`` members every year. A membership region (the
+    members of each year): its ``vintage`` codes where the year's members make up whole
+    ``vintage`` municipalities; other years get no members (the region's figure is missing).
+    """
+    years = sorted({int(y) for y in years})
+    table = geography.mapping_table(to_year) if vintage <= to_year else None
+    parts = []
+    if table is not None:
+        rows = table[table["from_year"] == vintage]
+        base = pd.DataFrame(
+            {"geo_code": rows["new_code"], "code": rows["code"], "weight": rows["weight"]}
+        )
+        parts.append(base.merge(pd.DataFrame({"year": years}), how="cross"))
+    for region in region_ids:
+        for year in years:
+            weights = _region_members_in_vintage(region, year, vintage)
+            if weights:
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "geo_code": region,
+                            "year": year,
+                            "code": list(weights),
+                            "weight": list(weights.values()),
+                        }
+                    )
+                )
+    if not parts:
+        return _members_frame(pd.DataFrame(columns=MEMBER_COLUMNS))
+    return _members_frame(pd.concat(parts, ignore_index=True))
+
+
+def county_of_codes(
+    codes: Iterable[str],
+    years: Iterable[int],
+    vintage: int,
+    population: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``code, year, county``: the county each ``vintage`` code belonged to in each year.
+
+    A code's county in year Y is the county (first two digits) of its largest year-Y part: the
+    year-Y code with the largest population × share going into it (by share alone without
+    ``population``: ``code, year, population``). Exact unless a municipality merged across a
+    county border (e.g. Heim 2020, mostly Hemne in Trøndelag).
+    """
+    codes = set(codes)
+    parts = []
+    for year in sorted({int(y) for y in years}):
+        if year <= vintage:
+            table = geography.mapping_table(vintage)
+            rows = table[(table["from_year"] == year) & table["new_code"].isin(codes)]
+            frame = pd.DataFrame(
+                {
+                    "code": rows["new_code"],
+                    "part": rows["code"],
+                    "year": year,
+                    "weight": rows["weight"],
+                    "county": rows["code"].str[:2],
+                }
+            )
+        else:
+            table = geography.mapping_table(year)
+            rows = table[(table["from_year"] == vintage) & table["code"].isin(codes)]
+            frame = pd.DataFrame(
+                {
+                    "code": rows["code"],
+                    "part": rows["new_code"],
+                    "year": year,
+                    "weight": rows["weight"],
+                    "county": rows["new_code"].str[:2],
+                }
+            )
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True).astype({"part": "string", "year": "int64"})
+    score = out["weight"].astype("float64")
+    if population is not None:
+        pop = population[["code", "year", "population"]].rename(columns={"code": "part"})
+        pop = pop.astype({"part": "string", "year": "int64"})
+        sized = out.merge(pop, on=["part", "year"], how="left")["population"].to_numpy()
+        score = score * np.where(np.isnan(sized), 1.0, sized)
+    out = out.assign(score=score.to_numpy())
+    out = out.sort_values(["year", "code", "score"], ascending=[True, True, False], kind="stable")
+    out = out.drop_duplicates(["year", "code"], keep="first")
+    return out[["code", "year", "county"]].astype({"code": "string", "county": "string"})
