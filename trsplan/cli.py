@@ -121,6 +121,83 @@ def register_import(
     raise typer.Exit(code=register_import_command(file))
 
 
+INDICATOR_FORMATS = ("csv", "xlsx", "parquet")
+
+
+@app.command()
+def indicators(
+    year: Annotated[
+        int | None,
+        typer.Option(help="Evaluate as of this year (default: the latest year with data)."),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this region, its member municipalities, the other regions and Norway."
+        ),
+    ] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="csv, xlsx or parquet (default: from --out's suffix, else csv)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (CSV without it goes to stdout).")
+    ] = None,
+    snapshot: Annotated[
+        str | None, typer.Option(help="Snapshot version (default: latest).")
+    ] = None,
+) -> None:
+    """Every indicator with its target and status as of a year (one row per indicator,
+    geography and target; each value is the latest at or before the year)."""
+    fmt = (format or (out.suffix.lstrip(".").lower() if out is not None else "") or "csv").lower()
+    if fmt not in INDICATOR_FORMATS:
+        raise _fail(
+            ValueError(f"unknown format {fmt!r}; use one of {', '.join(INDICATOR_FORMATS)}")
+        )
+    if fmt != "csv" and out is None:
+        raise _fail(ValueError(f"--format {fmt} writes a file: give it with --out FILE"))
+    from trsplan.indicators.compute import compute_store, data_years
+    from trsplan.indicators.evaluation import (
+        check_year,
+        evaluate,
+        indicator_table,
+        region_filter,
+    )
+    from trsplan.snapshot import Snapshot
+
+    try:
+        snap = Snapshot.open(snapshot)
+        years = data_years(snap)
+        if year is not None and not years[0] <= year <= years[-1]:
+            raise TrsplanError(
+                f"year {year} is outside the data: snapshot {snap.version} covers "
+                f"{years[0]}–{years[-1]}; choose a year in that range or run `trsplan fetch`"
+            )
+        store = compute_store(snap)
+        year = check_year(store, year)
+        geos = region_filter(store, region, year) if region else None
+        statuses, _ = evaluate(store, year, geo_codes=geos)
+        table = indicator_table(store, statuses, year, geos)
+    except (TrsplanError, ValueError, KeyError) as exc:
+        raise _fail(exc) from exc
+    if out is None:
+        typer.echo(table.to_csv(index=False), nl=False)
+        return
+    from trsplan.fileio import atomic_path
+
+    with atomic_path(out) as tmp:
+        if fmt == "csv":
+            table.to_csv(tmp, index=False)
+        elif fmt == "xlsx":
+            table.to_excel(tmp, index=False, sheet_name="indicators", engine="openpyxl")
+        else:
+            table.to_parquet(tmp, index=False)
+    note = " (synthetic demo data)" if snap.synthetic else ""
+    console.print(f"Wrote {len(table)} rows for {year}{note} to {out}", highlight=False)
+
+
 @app.command("demo-snapshot")
 def demo_snapshot(
     out: Annotated[Path | None, typer.Option(help="Data folder (default: the project's).")] = None,

@@ -1,16 +1,152 @@
-"""Compute the whole indicator store from a snapshot in one vectorised pass."""
+"""Compute the whole indicator store from a snapshot in one vectorised pass.
+
+:func:`compute_store` returns one tidy table (:data:`trsplan.indicators.store.STORE_COLUMNS`)
+with every measurable goal of the plan for every municipality (in the codes of ``to_year``),
+every region of ``data/geography/regions.yaml`` and Norway (``"norge"``, geo_level
+``country``), every year the snapshot has data for. Each theme is one vectorised pass over all
+municipalities; a theme whose tables are absent from the snapshot is left out (its rows are
+missing, nothing fails). Rows without a value are not stored, except the population rows, which
+are kept exactly as before.
+
+Geographies
+- Municipal rows: counts in each year's own codes re-keyed to the codes of ``to_year`` (default:
+  the latest population year) by summing over the codes that went into each ``to_year`` code
+  (split municipalities by their split weight); rates are recomputed from those sums.
+- Regional rows (and Norway): weighted sums of each year's own codes over
+  :func:`trsplan.indicators.population.membership` (``trondheimsregionen`` = the members of the
+  year; ``trondheimsregionen-2020`` and the comparators = fixed territories), rates from the sums.
+  Never an average of rates.
+- Tables on one code vintage for every year (13470 on today's borders, the Brønnøysund extract
+  in the codes of the day it was taken) are summed over the regions expressed in that vintage
+  (:func:`trsplan.indicators.inputs.vintage_members`). A region defined by its members of each
+  year is a whole number of today's municipalities only from 2020 (Orkland and Indre Fosen hold
+  former non-members), so ``trondheimsregionen``'s figures from those sources start in 2020;
+  ``trondheimsregionen-2020`` has every year.
+
+What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 13470)
+- ``H``: ``gdp_share_ratio`` (central = mean of the two apportioning methods; ``lower`` /
+  ``upper`` = min / max of the two), ``gdp_share_ratio_wage_bill``, ``…_employment``,
+  ``…_lower``, ``…_upper``, ``gdp_share`` (with bounds), ``population_share``,
+  ``value_added_wage_bill``, ``value_added_employment``; regions and Norway also
+  ``gdp_share_ratio_gap``, ``goal_h_met``, ``goal_h_met_both_methods``. County value added
+  (11713, mainland counties) apportioned by the wage bill (99901, a PLACEHOLDER table id) and by
+  employment (13470) per industry; the national value added is the sum of the counties.
+  Population: ``population_share_norway`` (population rows).
+- ``1.5``: ``employment`` (13470 jobs by place of work, all industries), ``employment:<ind>``,
+  ``location_quotient:<ind>`` and ``cluster_candidate:<ind>`` (1.0 / 0.0; LQ ≥ 1.25 and ≥
+  min_jobs of ``data/definitions/clusters.yaml``) for every industry with a known code (the
+  unknown industry "00" counts in the totals only), ``cluster_candidates`` (how many industries
+  are candidates; the headline), and the shift-share decomposition of the change in employment
+  *since the first 13470 year* (2015): ``employment_change``, ``shift_share_national``,
+  ``shift_share_industry_mix``, ``shift_share_regional`` (summed over industries; they add up to
+  the change). Norway is the LQ and shift-share reference, so its LQ is 1 in every industry.
+- ``3`` / ``3.4`` / ``1``: ``new_enterprises`` (3.4; 08316), ``new_enterprises_per_1000`` (÷
+  population on 1 January), ``startup_rate`` (÷ establishments on 1 January, 07091: a proxy for
+  the enterprise stock), ``expected_startups`` and ``startup_rate_industry_adjusted`` (national
+  start rates per industry; with only the all-industries totals, as in the demo, this is the start
+  rate relative to the national one), ``firms`` (07091 establishments), ``net_firm_growth`` and
+  ``net_firm_growth_pct`` (the previous year re-keyed to the year's codes, so mergers are not
+  growth), ``business_index`` (goal 1; weights in ``data/definitions/startup_index.yaml``;
+  regions scored against the municipal distribution).
+- ``3.1``: ``employed_residents`` (08536, every geography); municipalities: ``in_commuters`` and
+  ``workers_in_centre`` (where the municipality is a workplace in 03321),
+  ``share_working_in_trondheim`` / ``employed_in_trondheim`` (share of its employed residents who
+  work in Trondheim), ``commuting_region_member`` (in Trondheim's 10 % region); regions:
+  ``in_commuters`` / ``workers_in_centre`` of the region's centre (its most populous
+  municipality), ``share_working_in_centre`` / ``employed_in_centre`` (the other members'
+  employed residents working in the centre), ``commuting_region_size`` and
+  ``commuting_region_population`` of the functional region the 10 % rule builds around the centre
+  from the matrix (:func:`trsplan.indicators.commuting.comparator_regions`, beside the static
+  lists). The matrix is re-keyed to ``to_year`` codes in both dimensions first, so flows inside
+  today's municipalities (Klæbu → Trondheim before 2020) are not commuting. Norway has no centre:
+  it has ``employed_residents`` only.
+- ``3.2``: ``building_case_days_12w``, ``building_case_days_3w``, ``zoning_case_days`` and their
+  case counts (14304), ``<prefix>_rank`` (1 = shortest), ``_percentile`` (0 = shortest, 100 =
+  longest), ``_top_quartile`` with prefixes ``building_case``, ``building_case_3w``,
+  ``zoning_case``; municipalities ``_reported`` (1.0 / 0.0: non-reporters are flagged, not
+  ranked), regions and Norway ``_members_reported``. Ranks and percentiles are positions among the
+  municipalities that reported in the year, in that year's codes: a region (case-weighted mean
+  days, Σ days × cases ÷ Σ cases) or a merged municipality is placed among them, rank = 1 + the
+  number of reporters with shorter times, percentile = that number ÷ (n − 1) × 100 (at most 100)
+  — for an unchanged municipality the same as :func:`trsplan.indicators.casework.rank_shortest`.
+- ``4`` / ``4.1``: ``tech_companies``, ``tech_employees`` (``lower`` / ``upper`` from the
+  withheld headcounts), ``tech_employees_lower`` / ``_upper``, ``tech_companies_undecided``,
+  ``tech_startups`` (4.1); regions and Norway also the goal-4 target shares and doubling progress.
+  Enhetsregisteret ``enheter`` (companies at their business address) with the default NACE
+  definition of ``data/definitions/tech_nace.yaml``; units registered from 2025 carry SN2025
+  codes and are mapped back to SN2007 (:data:`SN2025_FROM`). ONE extract: every year is counted
+  from the units as they were when it was taken (codes of that day, current headcounts, deleted
+  units mostly absent), up to the last full year before it; earlier years are a back-cast that
+  under-counts closed companies. In the demo the extract holds only 21 municipalities, so Norway's
+  count is theirs.
+- ``5``: ``residential_attractiveness`` (net migration rate minus the rate expected from job
+  growth, OLS across all municipalities per 3-year period ending in the year;
+  :data:`ATTRACTIVENESS_PERIOD`), ``expected_net_migration``, ``expected_net_migration_rate``,
+  ``net_migration_rate``, ``job_growth_rate``; municipalities in ``to_year`` codes (periods span
+  mergers), regions from their sums. Jobs: 08536 ``SysselArbsted``.
+- ``5.3``: ``immigrants`` (09817), ``immigrant_share``, ``immigration``, ``emigration``,
+  ``net_immigration`` (01223; the same number as 5.1's ``net_international_migration``).
+- ``5`` / ``5.1`` / ``H``: the population rows of :mod:`trsplan.indicators.population`.
+
+:data:`TARGET_INDICATORS` maps the indicator ids of ``data/targets.yaml`` to the store's ids
+where they differ (the one place that does).
+
+Timing (demo snapshot 2026-11-01-demo, 2 CPUs): the whole store (≈ 560,000 rows) in 6-8 s, of
+which the population rows take about 1.5 s and each theme 0.1-1.5 s (target: < 30 s);
+``tests/bench_compute.py`` measures it and prints the breakdown per theme.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
 from trsplan import geography
-from trsplan.indicators import population
-from trsplan.indicators.store import long_format
+from trsplan.indicators import (
+    attractiveness,
+    business,
+    casework,
+    commuting,
+    economy,
+    immigration,
+    industry,
+    inputs,
+    population,
+    technology,
+)
+from trsplan.indicators.industry import aggregate_members
+from trsplan.indicators.store import STORE_COLUMNS, conform, long_format
 from trsplan.snapshot import Snapshot
 from trsplan.targets import load_targets
 
 NORWAY = "norge"
+
+#: targets.yaml indicator id -> the store's indicator id (a trailing ":" = every per-industry id
+#: with that prefix). Ids not listed are the same in both.
+TARGET_INDICATORS: dict[str, str] = {
+    "business_development_index": "business_index",
+    "in_commuters_trondheim": "in_commuters",
+    "commuter_share_to_trondheim": "share_working_in_centre",
+    "population_growth_rate": "population_growth_pct",
+    "location_quotient": "location_quotient:",
+    # 3.2's targets are on the percentile of the mean days among reporting municipalities
+    "building_case_days_12w": "building_case_percentile",
+    "building_case_days_3w": "building_case_3w_percentile",
+    "zoning_case_days": "zoning_case_percentile",
+}
+
+#: Units registered in Enhetsregisteret from this date carry SN2025 NACE codes (the register's
+#: 2025 recoding); older units carry SN2007 codes in the demo extract. ASSUMPTION: an extract
+#: taken after the recoding has SN2025 codes throughout; then set this to a date before every
+#: registration.
+SN2025_FROM = pd.Timestamp("2025-01-01")
+#: Years per attractiveness period (Telemarksforsking publishes 3-year periods).
+ATTRACTIVENESS_PERIOD = 3
+#: 13470's code for an unknown industry: counted in the totals, given no LQ.
+UNKNOWN_INDUSTRY = "00"
 
 
 def population_target_per_year() -> tuple[float, int]:
@@ -27,10 +163,15 @@ def data_years(snapshot: Snapshot) -> list[int]:
     return sorted(set(years.tolist()))
 
 
+def store_indicator(target_indicator: str) -> str:
+    """The store's indicator id (or per-industry prefix ending in ":") for a targets.yaml id."""
+    return TARGET_INDICATORS.get(target_indicator, target_indicator)
+
+
 def compute_store(
     snapshot: Snapshot, to_year: int | None = None, region_ids: list[str] | None = None
 ) -> pd.DataFrame:
-    """Every population indicator for every municipality, region and Norway, all years.
+    """Every indicator for every municipality, region and Norway, all years (module docstring).
 
     Municipal rows are re-keyed to the code vintage of ``to_year`` (default: the latest year);
     regional rows are weighted sums of each year's own codes.
@@ -40,7 +181,7 @@ def compute_store(
     )
     years = sorted(set(muni["year"].tolist()))
     to_year = to_year or years[-1]
-    synthetic = snapshot.synthetic
+    synthetic = inputs.synthetic(snapshot, ["07459", "06913", "01223"])
     region_ids = region_ids or geography.region_ids()
     if NORWAY not in region_ids:
         region_ids = [*region_ids, NORWAY]
@@ -78,6 +219,19 @@ def compute_store(
                 code_vintage=to_year,
             )
         )
+
+    ctx = _Context(
+        snapshot=snapshot,
+        to_year=to_year,
+        years=years,
+        region_ids=list(region_ids),
+        muni=muni,
+        municipal=municipal,
+        regions=regions,
+        members=pd.concat([inputs.municipal_members(years, to_year), members], ignore_index=True),
+    )
+    for theme in THEMES:
+        frames.extend(theme(ctx))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -95,3 +249,608 @@ def _names(codes: pd.Series, level: str, year: int) -> pd.Series:
     else:
         lookup = {c: geography.region_info(c)["label_nb"] for c in unique}
     return codes.map(lookup)
+
+
+# --- The shared context and row builders ------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """What every theme needs: the snapshot, the years, the population and the member frames."""
+
+    snapshot: Snapshot
+    to_year: int
+    years: list[int]
+    region_ids: list[str]
+    muni: pd.DataFrame  # population frame in each year's codes (code, year, population, flows)
+    municipal: pd.DataFrame  # the same in to_year codes, derived (geo_code, …)
+    regions: pd.DataFrame  # regional and national sums (geo_code, …)
+    members: pd.DataFrame  # municipal (→ to_year) + regional members, each year's codes
+    _vintage: dict[int, pd.DataFrame] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def vintage_members(self, vintage: int) -> pd.DataFrame:
+        """Members for a table on the codes of ``vintage`` (cached)."""
+        if vintage not in self._vintage:
+            self._vintage[vintage] = inputs.vintage_members(
+                self.region_ids, self.years, vintage, self.to_year
+            )
+        return self._vintage[vintage]
+
+    @property
+    def region_set(self) -> set[str]:
+        return set(self.region_ids)
+
+    def population(self) -> pd.DataFrame:
+        """``geo_code, year, population`` of every geography (municipalities in to_year codes)."""
+        cols = ["geo_code", "year", "population"]
+        return pd.concat([self.municipal[cols], self.regions[cols]], ignore_index=True)
+
+    def levels(self, codes: pd.Series) -> pd.Series:
+        level = np.where(
+            codes == NORWAY, "country", np.where(codes.isin(self.region_set), "region", "")
+        )
+        return pd.Series(level, index=codes.index).replace("", "municipality")
+
+    def names(self, codes: pd.Series) -> pd.Series:
+        for code in pd.unique(codes):
+            if code not in self._names:
+                self._names[code] = (
+                    geography.region_info(code)["label_nb"]
+                    if code in self.region_set
+                    else geography.name(code, self.to_year)
+                )
+        return codes.map(self._names)
+
+
+def _measures(
+    ids: Sequence[str], measures: dict[str, tuple[str, str]], sources: dict[str, str]
+) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    base = {i: i.split(":", 1)[0] for i in ids}
+    return {i: measures[b] for i, b in base.items()}, {i: sources[b] for i, b in base.items()}
+
+
+def _emit(
+    ctx: _Context,
+    wide: pd.DataFrame,
+    measures: dict[str, tuple[str, str]],
+    sources: dict[str, str],
+    synthetic: bool,
+    *,
+    bounds: dict[str, tuple[str, str]] | None = None,
+    not_municipal: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Store rows from a wide frame (``geo_code, year`` + indicator columns).
+
+    ``measures`` / ``sources`` are keyed by the id before any ":" (``location_quotient:58-63``
+    takes ``location_quotient``'s goal, unit and sources). ``bounds`` names each indicator's
+    lower and upper columns; ``not_municipal`` indicators are kept for regions and Norway only.
+    Rows without a value are dropped.
+    """
+    cols = [c for c in wide.columns if c.split(":", 1)[0] in measures and c != "geo_code"]
+    cols = [c for c in cols if c not in ("year",)]
+    if wide.empty or not cols:
+        return conform(pd.DataFrame(columns=STORE_COLUMNS))
+    wide = wide.assign(
+        geo_code=wide["geo_code"].astype("string"), year=wide["year"].astype("int64")
+    )
+    meas, srcs = _measures(cols, measures, sources)
+    rows = wide.melt(
+        id_vars=["geo_code", "year"], value_vars=cols, var_name="indicator_id", value_name="value"
+    )
+    rows["value"] = rows["value"].astype("float64")
+    rows["lower"] = np.nan
+    rows["upper"] = np.nan
+    for indicator, (low, high) in (bounds or {}).items():
+        if indicator not in cols or low not in wide.columns or high not in wide.columns:
+            continue
+        at = rows["indicator_id"] == indicator
+        keyed = wide.set_index(["geo_code", "year"])
+        index = pd.MultiIndex.from_frame(rows.loc[at, ["geo_code", "year"]])
+        rows.loc[at, "lower"] = keyed[low].reindex(index).to_numpy(dtype="float64")
+        rows.loc[at, "upper"] = keyed[high].reindex(index).to_numpy(dtype="float64")
+    rows = rows[rows["value"].notna()]
+    rows["geo_level"] = ctx.levels(rows["geo_code"])
+    if not_municipal:
+        drop = rows["indicator_id"].isin(list(not_municipal))
+        rows = rows[~(drop & (rows["geo_level"] == "municipality"))]
+    rows["geo_name"] = ctx.names(rows["geo_code"])
+    rows["goal_id"] = rows["indicator_id"].map({k: v[0] for k, v in meas.items()})
+    rows["unit"] = rows["indicator_id"].map({k: v[1] for k, v in meas.items()})
+    rows["source_tables"] = rows["indicator_id"].map(srcs)
+    rows["synthetic"] = synthetic
+    rows["code_vintage"] = ctx.to_year
+    return conform(rows)
+
+
+def _aggregate(
+    frame: pd.DataFrame, members: pd.DataFrame, columns: Sequence[str], keys: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Strict weighted sums (a missing member or cell gives NaN) over every geography."""
+    return aggregate_members(frame, members, list(columns), keys=keys)
+
+
+def _strict_total(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+    """Sum of ``column`` over the other keys (e.g. industries), NaN when any part is NaN."""
+    grouped = frame.groupby(keys, sort=True)[column]
+    total = grouped.sum().mask(frame[column].isna().groupby([frame[k] for k in keys]).any())
+    return total.reset_index()
+
+
+def _wide(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Outer-join frames keyed by ``geo_code, year``."""
+    parts = [p.astype({"geo_code": "string", "year": "int64"}) for p in parts if p is not None]
+    if not parts:
+        return pd.DataFrame(columns=["geo_code", "year"])
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.merge(part, on=["geo_code", "year"], how="outer")
+    return out
+
+
+# --- Goal H: GDP share ÷ population share --------------------------------------------------------
+
+
+def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
+    t11713 = inputs.table(ctx.snapshot, "11713")
+    if t11713 is None:
+        return []
+    accounts = inputs.county_accounts(t11713)
+    county_va = accounts[["county", "year", "industry", "value_added"]]
+    tables = ["11713", "07459"]
+    methods: dict[str, tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]] = {}
+    t_wage = inputs.table(ctx.snapshot, inputs.WAGE_TABLE)
+    if t_wage is not None:
+        methods["wage_bill"] = (inputs.wage_bill(t_wage), None, ctx.members)
+        tables.append(inputs.WAGE_TABLE)
+    t13470 = inputs.table(ctx.snapshot, "13470")
+    if t13470 is not None:
+        jobs = inputs.employment_by_industry(t13470)
+        vintage = jobs.attrs["vintage"]
+        counties = inputs.county_of_codes(
+            jobs["code"].unique(), sorted(jobs["year"].unique()), vintage, ctx.muni
+        )
+        methods["employment"] = (jobs, counties, ctx.vintage_members(vintage))
+        tables.append("13470")
+    if not methods:
+        return []
+    totals = []
+    for method, (base, counties, members) in methods.items():
+        va = economy.apportion_value_added(county_va, base, counties, method)
+        by_geo = _aggregate(
+            va[["code", "year", "industry", "value_added"]], members, ["value_added"], ("industry",)
+        )
+        total = economy.total_value_added(by_geo).set_index(["geo_code", "year"])
+        totals.append(
+            total[["value_added"]].rename(columns={"value_added": f"value_added_{method}"})
+        )
+    regional = pd.concat(totals, axis=1).reset_index()
+    regional = regional.merge(ctx.population(), on=["geo_code", "year"], how="left")
+    national = _strict_total(county_va, ["year"], "value_added")  # mainland counties
+    norway = ctx.regions.loc[ctx.regions["geo_code"] == NORWAY, ["year", "population"]]
+    national = national.merge(norway, on="year", how="left")
+    out = economy.goal_h(economy.gdp_share_ratio(regional, national))
+    measures = economy.MEASURES | economy.GOAL_H_MEASURES
+    sources = dict.fromkeys(measures, ";".join(tables))
+    bounds = {
+        "gdp_share_ratio": ("gdp_share_ratio_lower", "gdp_share_ratio_upper"),
+        "gdp_share": ("gdp_share_lower", "gdp_share_upper"),
+    }
+    synthetic = inputs.synthetic(ctx.snapshot, tables)
+    return [
+        _emit(
+            ctx,
+            out,
+            measures,
+            sources,
+            synthetic,
+            bounds=bounds,
+            not_municipal=list(economy.GOAL_H_MEASURES),
+        )
+    ]
+
+
+# --- Goal 1.5: location quotients, cluster candidates, shift-share -------------------------------
+
+INDUSTRY_MEASURES = industry.MEASURES | {"cluster_candidates": ("1.5", "count")}
+
+
+def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
+    t13470 = inputs.table(ctx.snapshot, "13470")
+    if t13470 is None:
+        return []
+    jobs = inputs.employment_by_industry(t13470)
+    members = ctx.vintage_members(jobs.attrs["vintage"])
+    by_geo = _aggregate(jobs, members, ["employment"], ("industry",))
+    lq = industry.cluster_candidates(industry.location_quotients(by_geo, reference_geo=NORWAY))
+    lq = lq[lq["industry"] != UNKNOWN_INDUSTRY]
+    candidates = lq.groupby(["geo_code", "year"], sort=True)["cluster_candidate"]
+    counts = candidates.sum(min_count=1).rename("cluster_candidates").reset_index()
+    total = _strict_total(by_geo, ["geo_code", "year"], "employment")
+
+    years = sorted(by_geo["year"].unique())
+    shifts = [
+        industry.shift_share(by_geo, years[0], int(end), reference_geo=NORWAY) for end in years[1:]
+    ]
+    parts = [total, counts]
+    if shifts:
+        shift = pd.concat(shifts, ignore_index=True)
+        cols = ["employment_change", *industry.SHIFT_SHARE_COLUMNS]
+        summed = shift.groupby(["geo_code", "year"], sort=True)[cols].sum()
+        summed = summed.mask(shift[cols].isna().groupby([shift["geo_code"], shift["year"]]).any())
+        parts.append(summed.reset_index())
+
+    per_industry = [
+        by_geo.assign(indicator_id="employment:" + by_geo["industry"], value=by_geo["employment"]),
+        lq.assign(
+            indicator_id="location_quotient:" + lq["industry"], value=lq["location_quotient"]
+        ),
+        lq.assign(
+            indicator_id="cluster_candidate:" + lq["industry"], value=lq["cluster_candidate"]
+        ),
+    ]
+    long = pd.concat([p[["geo_code", "year", "indicator_id", "value"]] for p in per_industry])
+    wide_ind = long.pivot_table(
+        index=["geo_code", "year"], columns="indicator_id", values="value", aggfunc="first"
+    )
+    wide_ind.columns.name = None
+    wide = _wide([*parts, wide_ind.reset_index()])
+    sources = dict.fromkeys(INDUSTRY_MEASURES, "13470")
+    synthetic = inputs.synthetic(ctx.snapshot, ["13470"])
+    return [_emit(ctx, wide, INDUSTRY_MEASURES, sources, synthetic)]
+
+
+# --- Goals 3, 3.4 and 1: business starts ---------------------------------------------------------
+
+BUSINESS_SOURCES: dict[str, str] = {
+    "new_enterprises": "08316",
+    "new_enterprises_per_1000": "08316;07459",
+    "startup_rate": "08316;07091",
+    "expected_startups": "08316;07091",
+    "startup_rate_industry_adjusted": "08316;07091",
+    "firms": "07091",
+    "net_firm_growth": "07091",
+    "net_firm_growth_pct": "07091",
+    "business_index": "08316;07091;data/definitions/startup_index.yaml",
+}
+
+
+def _firms_with_previous(firms: pd.DataFrame) -> pd.DataFrame:
+    """``code, year, firms, firms_previous``: the previous year's count in the year's codes."""
+    years = sorted(firms["year"].unique())
+    previous = []
+    for year in years[1:]:
+        before = firms[firms["year"] == year - 1]
+        if before.empty:
+            continue
+        moved = geography.harmonise(
+            before, int(year), code_col="code", year_col="year", value_cols=["firms"]
+        )
+        previous.append(moved.assign(year=int(year)).rename(columns={"firms": "firms_previous"}))
+    if not previous:
+        return firms.assign(firms_previous=np.nan)
+    prev = pd.concat(previous, ignore_index=True).astype({"code": "string", "year": "int64"})
+    return firms.merge(prev, on=["code", "year"], how="left")
+
+
+def _goals_3(ctx: _Context) -> list[pd.DataFrame]:
+    t08316 = inputs.table(ctx.snapshot, "08316")
+    t07091 = inputs.table(ctx.snapshot, "07091")
+    if t08316 is None and t07091 is None:
+        return []
+    new = inputs.new_enterprises(t08316) if t08316 is not None else None
+    firms = inputs.establishments(t07091) if t07091 is not None else None
+    pop = ctx.muni[["code", "year", "population"]].astype({"code": "string"})
+    parts = []
+    if new is not None:
+        total = _strict_total(new, ["code", "year"], "new_enterprises")
+        total = total.merge(pop, on=["code", "year"], how="left")
+        sums = _aggregate(total, ctx.members, ["new_enterprises", "population"])
+        parts.append(
+            business.new_enterprises_per_1000(sums)[
+                ["geo_code", "year", "new_enterprises", "new_enterprises_per_1000"]
+            ]
+        )
+    if new is not None and firms is not None:
+        cells = inputs.startup_cells(new, firms).rename(columns={"code": "geo_code"})
+        adjusted = business.industry_adjusted_startups(cells)
+        cols = ["new_enterprises", "expected_startups", "firms"]
+        sums = _aggregate(adjusted.rename(columns={"geo_code": "code"}), ctx.members, cols)
+        rates = business.startup_rates(sums)
+        parts.append(
+            rates[["geo_code", "year", "expected_startups", "startup_rate"]].assign(
+                startup_rate_industry_adjusted=rates["startup_rate_industry_adjusted"]
+            )
+        )
+    if firms is not None:
+        stock = _firms_with_previous(_strict_total(firms, ["code", "year"], "firms"))
+        sums = _aggregate(stock, ctx.members, ["firms", "firms_previous"])
+        sums["net_firm_growth"] = sums["firms"] - sums["firms_previous"]
+        prev = sums["firms_previous"]
+        sums["net_firm_growth_pct"] = sums["net_firm_growth"] / prev.where(prev > 0) * 100
+        parts.append(sums[["geo_code", "year", "firms", "net_firm_growth", "net_firm_growth_pct"]])
+    wide = _wide(parts)
+    definition = business.load_index_definition()
+    components = [c.column for c in definition.components]
+    if set(components) <= set(wide.columns):
+        level = ctx.levels(wide["geo_code"])
+        index = business.business_index(
+            wide[level == "municipality"], wide[level != "municipality"], definition
+        )
+        wide = wide.merge(
+            index[["geo_code", "year", definition.id]].astype({"geo_code": "string"}),
+            on=["geo_code", "year"],
+            how="left",
+        ).rename(columns={definition.id: "business_index"})
+    tables = [t for t, f in (("08316", new), ("07091", firms)) if f is not None] + ["07459"]
+    synthetic = inputs.synthetic(ctx.snapshot, tables)
+    return [_emit(ctx, wide, business.MEASURES, BUSINESS_SOURCES, synthetic)]
+
+
+# --- Goal 3.1: commuting ---------------------------------------------------------------------
+
+COMMUTING_MEASURES = commuting.MEASURES | {
+    "share_working_in_trondheim": ("3.1", "percent"),
+    "employed_in_trondheim": ("3.1", "persons"),
+    "commuting_region_population": ("3.1", "persons"),
+}
+TRONDHEIM_REGIONS = ("trondheimsregionen", "trondheimsregionen-2020")
+
+
+def centres(ctx: _Context) -> dict[str, str]:
+    """Each region's centre: its most populous whole member in ``to_year`` codes (Norway: none)."""
+    pop = ctx.municipal[["geo_code", "year", "population"]].dropna()
+    latest = pop[pop["year"] == pop["year"].max()].set_index("geo_code")["population"]
+    out = {}
+    for region in ctx.region_ids:
+        if region == NORWAY:
+            continue
+        whole = [c for c, w in geography.member_weights(region, ctx.to_year).items() if w == 1]
+        sized = latest.reindex(whole).dropna()
+        if len(sized):
+            out[region] = str(sized.idxmax())
+    return out
+
+
+def _goal_3_1(ctx: _Context) -> list[pd.DataFrame]:
+    t03321 = inputs.table(ctx.snapshot, "03321")
+    t08536 = inputs.table(ctx.snapshot, "08536")
+    parts = []
+    tables = []
+    totals = None
+    if t08536 is not None:
+        employed = inputs.employment_totals(t08536)[["code", "year", "employed_residents"]]
+        sums = _aggregate(employed, ctx.members, ["employed_residents"])
+        parts.append(sums)
+        totals = sums[ctx.levels(sums["geo_code"]) == "municipality"]
+        tables.append("08536")
+    if t03321 is not None:
+        tables = ["03321", *tables, "07459"]
+        parts.extend(_commuting(ctx, inputs.commuting_matrix(t03321), totals))
+    if not parts:
+        return []
+    sources = dict.fromkeys(COMMUTING_MEASURES, ";".join(tables))
+    synthetic = inputs.synthetic(ctx.snapshot, tables)
+    return [_emit(ctx, _wide(parts), COMMUTING_MEASURES, sources, synthetic)]
+
+
+def _commuting(
+    ctx: _Context, matrix: pd.DataFrame, totals: pd.DataFrame | None
+) -> list[pd.DataFrame]:
+    """Municipal and regional commuting figures from the matrix re-keyed to ``to_year`` codes."""
+    keyed = geography.harmonise(
+        matrix, ctx.to_year, code_col="residence", year_col="year", value_cols=["employed"]
+    )
+    keyed = geography.harmonise(
+        keyed, ctx.to_year, code_col="workplace", year_col="year", value_cols=["employed"]
+    ).astype({"residence": "string", "workplace": "string"})
+    by_centre = centres(ctx)
+    centre_list = list(dict.fromkeys(c for c in by_centre.values() if c in set(keyed["workplace"])))
+    inc = commuting.in_commuters(keyed, sorted(keyed["workplace"].unique()))
+    trondheim = next((by_centre[r] for r in TRONDHEIM_REGIONS if r in by_centre), "5001")
+    shares = commuting.share_working_in_centre(keyed, centre_list, totals)
+    mine = shares[shares["centre"] == trondheim]
+    functional = commuting.comparator_regions(keyed, centre_list, totals=totals)
+    size = commuting.region_size(functional)
+    pop = ctx.municipal[["geo_code", "year", "population"]].rename(columns={"geo_code": "code"})
+    fpop = _aggregate(pop, functional[["geo_code", "year", "code", "weight"]], ["population"])
+    fr = size.merge(fpop, on=["geo_code", "year"], how="left").rename(
+        columns={"population": "commuting_region_population"}
+    )
+    in_trondheim = functional.loc[functional["centre"] == trondheim, ["code", "year"]]
+    flag = mine.merge(
+        in_trondheim.rename(columns={"code": "geo_code"}).assign(_in=True),
+        on=["geo_code", "year"],
+        how="left",
+    )
+    member = flag["_in"].eq(True)
+    municipal = pd.DataFrame(
+        {
+            "geo_code": flag["geo_code"],
+            "year": flag["year"],
+            "share_working_in_trondheim": flag["share_working_in_centre"],
+            "employed_in_trondheim": flag["employed_in_centre"],
+            "commuting_region_member": member.astype("float64").where(
+                member | flag["share_working_in_centre"].notna()
+            ),
+        }
+    )
+    out = [_wide([inc, municipal])]
+    members = ctx.vintage_members(ctx.to_year)
+    for region, centre in by_centre.items():
+        if centre not in centre_list:
+            continue
+        own = members[members["geo_code"] == region]
+        share = commuting.regional_share_working_in_centre(shares, own, centre)
+        frame = share[["geo_code", "year", "employed_in_centre", "share_working_in_centre"]]
+        centre_inc = inc[inc["geo_code"] == centre].assign(geo_code=region)
+        centre_fr = fr[fr["geo_code"] == f"commuting_{centre}"].assign(geo_code=region)
+        out.append(_wide([frame, centre_inc, centre_fr]))
+    return [pd.concat(out, ignore_index=True)]
+
+
+# --- Goal 3.2: building and zoning case times -----------------------------------------------------
+
+
+def _position(
+    values: pd.Series, years: pd.Series, reference: pd.DataFrame, column: str
+) -> tuple[pd.Series, pd.Series]:
+    """(rank, percentile) of each value among the reporters of its year in ``reference``."""
+    rank = pd.Series(np.nan, index=values.index, dtype="float64")
+    pct = pd.Series(np.nan, index=values.index, dtype="float64")
+    ref_years = reference["year"].to_numpy()
+    ref_values = reference[column].to_numpy(dtype="float64")
+    for year in pd.unique(years):
+        ref = np.sort(ref_values[(ref_years == year) & ~np.isnan(ref_values)])
+        at = (years == year) & values.notna()
+        if not ref.size or not at.any():
+            continue
+        x = values[at].to_numpy(dtype="float64")
+        below = np.searchsorted(ref, x - 1e-9 * np.maximum(1.0, np.abs(x)), side="left")
+        rank[at] = below + 1.0
+        n = ref.size
+        pct[at] = np.minimum(below / (n - 1) * 100, 100.0) if n > 1 else 0.0
+    return rank, pct
+
+
+def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
+    t14304 = inputs.table(ctx.snapshot, "14304")
+    if t14304 is None:
+        return []
+    cases = inputs.casework(t14304)
+    members = ctx.members[ctx.members["year"].isin(set(cases["year"]))]
+    out = casework.regional_case_days(cases.rename(columns={"code": "geo_code"}), members)
+    out = out.astype({"geo_code": "string", "year": "int64"})
+    # a municipality that is one code of its year keeps that code's own figures
+    single = members.groupby(["geo_code", "year"]).agg(n=("code", "size"), w=("weight", "first"))
+    single = single[(single["n"] == 1) & (single["w"] == 1.0)].reset_index()
+    single = single.merge(members[["geo_code", "year", "code"]], on=["geo_code", "year"])
+    own = single.merge(cases, on=["code", "year"], how="inner").drop(columns=["n", "w", "code"])
+    own = own.set_index(["geo_code", "year"])
+    keyed = out.set_index(["geo_code", "year"])
+    value_cols = [c for c in inputs.CASEWORK_14304.values() if c in keyed.columns]
+    keyed.update(own[value_cols])
+    out = keyed.reset_index()
+    level = ctx.levels(out["geo_code"])
+    for column, (_, prefix) in casework.CASE_MEASURES.items():
+        if column not in out.columns:
+            continue
+        rank, pct = _position(out[column], out["year"], cases, column)
+        out[f"{prefix}_rank"] = rank
+        out[f"{prefix}_percentile"] = pct
+        out[f"{prefix}_top_quartile"] = (
+            (pct <= casework.TOP_QUARTILE).astype("float64").where(pct.notna())
+        )
+        reported = out[column].notna().astype("float64")
+        out[f"{prefix}_reported"] = reported.where(level == "municipality")
+        col = f"{prefix}_members_reported"
+        if col in out.columns:
+            out[col] = out[col].where(level != "municipality")
+    sources = dict.fromkeys(casework.MEASURES, "14304")
+    synthetic = inputs.synthetic(ctx.snapshot, ["14304"])
+    return [_emit(ctx, out, casework.MEASURES, sources, synthetic)]
+
+
+# --- Goal 4: technology companies ----------------------------------------------------------------
+
+TECH_MEASURES = technology.MEASURES | {"tech_companies_undecided": ("4", "companies")}
+
+
+def classify_tech(units: pd.DataFrame, definition: technology.TechDefinition) -> pd.Series:
+    """Technology units by NACE: SN2025 codes for units registered from :data:`SN2025_FROM`,
+    SN2007 codes for older ones (``boolean``; NA = undecided by the code mapping)."""
+    registered = pd.to_datetime(
+        units.get("registreringsdatoEnhetsregisteret"), errors="coerce", format="ISO8601"
+    )
+    recent = pd.Series(registered >= SN2025_FROM, index=units.index).fillna(False).astype(bool)
+    old = technology.classify_units(units, definition=definition, nace_version="sn2007")
+    new = technology.classify_units(units, definition=definition, nace_version="sn2025")
+    return old.where(~recent, new).astype("boolean")
+
+
+def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
+    found = inputs.brreg_units(ctx.snapshot, "enheter")
+    if found is None:
+        return []
+    units, vintage = found
+    definition = technology.tech_definition()
+    years = [y for y in ctx.years if y < vintage] or [vintage]
+    counts = technology.tech_counts(
+        units,
+        years,
+        classify_tech(units, definition),
+        municipalities=geography.valid_codes(vintage),
+    )
+    columns = [c for c in technology.COUNT_COLUMNS if c in counts.columns]
+    sums = _aggregate(
+        counts.rename(columns={"geo_code": "code"}), ctx.vintage_members(vintage), columns
+    )
+    out = technology.goal_4(sums)
+    measures = TECH_MEASURES | technology.GOAL_4_MEASURES
+    sources = dict.fromkeys(
+        measures, f"brreg:enheter ({vintage} extract);tech_nace.yaml:{definition.name}"
+    )
+    synthetic = inputs.synthetic(ctx.snapshot, [], sources=["brreg"])
+    bounds = {"tech_employees": ("tech_employees_lower", "tech_employees_upper")}
+    return [
+        _emit(
+            ctx,
+            out,
+            measures,
+            sources,
+            synthetic,
+            bounds=bounds,
+            not_municipal=list(technology.GOAL_4_MEASURES),
+        )
+    ]
+
+
+# --- Goal 5: residential attractiveness ----------------------------------------------------------
+
+
+def _goal_5(ctx: _Context) -> list[pd.DataFrame]:
+    t08536 = inputs.table(ctx.snapshot, "08536")
+    if t08536 is None:
+        return []
+    jobs = inputs.employment_totals(t08536)[["code", "year", "jobs"]]
+    municipal_members = ctx.members[~ctx.members["geo_code"].isin(ctx.region_set)]
+    jobs = _aggregate(jobs, municipal_members, ["jobs"])
+    annual = ctx.municipal[["geo_code", "year", "population", "net_migration"]].merge(
+        jobs, on=["geo_code", "year"], how="inner"
+    )
+    periods = attractiveness.rolling_periods(annual, ATTRACTIVENESS_PERIOD)
+    fit = attractiveness.fit_attractiveness(periods)
+    members = ctx.vintage_members(ctx.to_year)
+    members = members[members["geo_code"].isin(ctx.region_set)]
+    regional = attractiveness.regional_attractiveness(fit.values, members)
+    cols = ["geo_code", "year", *attractiveness.MEASURES]
+    wide = pd.concat([fit.values[cols], regional[cols]], ignore_index=True)
+    tables = ["06913", "07459", "08536"]
+    sources = dict.fromkeys(attractiveness.MEASURES, ";".join(tables))
+    synthetic = inputs.synthetic(ctx.snapshot, tables)
+    return [_emit(ctx, wide, attractiveness.MEASURES, sources, synthetic)]
+
+
+# --- Goal 5.3: immigrants and net immigration ----------------------------------------------------
+
+
+def _goal_5_3(ctx: _Context) -> list[pd.DataFrame]:
+    t09817 = inputs.table(ctx.snapshot, "09817")
+    cols = [c for c in ("population", "immigration", "emigration") if c in ctx.muni.columns]
+    frame = ctx.muni[["code", "year", *cols]].astype({"code": "string"})
+    tables = ["07459", "01223"]
+    if t09817 is not None:
+        frame = frame.merge(inputs.immigrants(t09817), on=["code", "year"], how="outer")
+        tables.insert(0, "09817")
+    columns = [c for c in immigration.ADDITIVE if c in frame.columns]
+    if not {"immigrants", "immigration"} & set(columns) or frame[columns].isna().all().all():
+        return []
+    sums = _aggregate(frame, ctx.members, columns)
+    out = immigration.derive(sums)
+    sources = {k: v.replace("06913", "01223") for k, v in immigration.SOURCES.items()}
+    synthetic = inputs.synthetic(ctx.snapshot, tables)
+    return [_emit(ctx, out, immigration.MEASURES, sources, synthetic)]
+
+
+#: The themes computed after the population rows, in this order.
+THEMES = (_goal_h, _goal_1_5, _goals_3, _goal_3_1, _goal_3_2, _goal_4, _goal_5, _goal_5_3)

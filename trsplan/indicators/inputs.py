@@ -161,9 +161,7 @@ def _tidy(
 
 
 def _wide(tidy: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
-    wide = tidy.pivot_table(
-        index=keys, columns="measure", values="value", aggfunc="first", dropna=False
-    )
+    wide = tidy.pivot(index=keys, columns="measure", values="value")
     wide = wide.reindex(columns=columns).reset_index()
     wide.columns.name = None
     return wide
@@ -338,9 +336,7 @@ def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame
         units = pd.read_parquet(io.BytesIO(raw)).astype("string")
     else:
         data = gzip.decompress(raw) if provenance.name.endswith(".gz") else raw
-        units = pd.read_csv(
-            io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""]
-        )
+        units = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""])
     try:
         year = int(str(provenance.retrieved_at)[:4])
     except ValueError as exc:

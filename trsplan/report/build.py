@@ -11,8 +11,9 @@ from pathlib import Path
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
-from trsplan.fileio import write_text
+from trsplan.fileio import atomic_path, write_text
 from trsplan.indicators.compute import compute_store, data_years
+from trsplan.indicators.evaluation import evaluate
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
 from trsplan.report.excel import write_workbook
@@ -181,6 +182,10 @@ def build_reports(
     out_dir.mkdir(parents=True, exist_ok=True)
     store = compute_store(snapshot, to_year=year)
     store_path = write_store(store, out_dir / "data" / "indicators.parquet")
+    status, forecasts = evaluate(store, year)
+    for name, frame in (("status", status), ("forecasts", forecasts)):
+        with atomic_path(out_dir / "data" / f"{name}.parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
     jobs = plan_jobs(year, region, codes, lang, out_dir, store_path, snapshot.version, wanted)
     results = run_reports(jobs, workers=workers)
 

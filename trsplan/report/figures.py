@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 
 import matplotlib
 
@@ -29,6 +30,11 @@ TARGET_COLOUR = "#c00000"
 def apply_style() -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "axes.titleweight": "bold"})
+
+
+def wrap(title: str, width: int = 64) -> str:
+    """Long titles on two lines rather than cut off at the figure's edge."""
+    return textwrap.fill(title, width)
 
 
 def _axes(width: float = 8.0, height: float = 4.0):
@@ -56,7 +62,7 @@ def line_chart(
             color=PALETTE[i % len(PALETTE)],
             label=str(column),
         )
-    ax.set_title(title)
+    ax.set_title(wrap(title))
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(ylabel)
     _number_axis(ax, lang, decimals)
@@ -91,7 +97,7 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
         label=label("population_change", lang),
     )
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_title(title)
+    ax.set_title(wrap(title))
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
@@ -123,7 +129,7 @@ def target_chart(
         lw=2,
         label=label("population_change_target", lang) if kind == "bar" else str(target.name),
     )
-    ax.set_title(title)
+    ax.set_title(wrap(title))
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
@@ -131,11 +137,23 @@ def target_chart(
     return fig
 
 
-def bar_chart(values: pd.Series, title: str, xlabel: str, lang: str = "nb", decimals: int = 0):
-    """Horizontal bars, largest on top, each labelled with its value."""
-    ordered = values.sort_values()
+def bar_chart(
+    values: pd.Series,
+    title: str,
+    xlabel: str,
+    lang: str = "nb",
+    decimals: int = 0,
+    highlight: str | None = None,
+) -> Figure:
+    """Horizontal bars, largest on top, labelled; ``highlight`` is hatched, not only coloured."""
+    ordered = values.dropna().sort_values()
     fig, ax = _axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
-    ax.barh([str(i) for i in ordered.index], ordered, color=PALETTE[0])
+    colour = PALETTE[6] if highlight is not None else PALETTE[0]
+    bars = ax.barh([str(i) for i in ordered.index], ordered, color=colour)
+    for bar, name in zip(bars, ordered.index, strict=True):
+        if name == highlight:
+            bar.set_color(PALETTE[0])
+            bar.set_hatch("//")
     for y, v in enumerate(ordered):
         ax.annotate(
             fmt_number(v, decimals, lang),
@@ -145,7 +163,7 @@ def bar_chart(values: pd.Series, title: str, xlabel: str, lang: str = "nb", deci
             va="center",
             fontsize="small",
         )
-    ax.set_title(title)
+    ax.set_title(wrap(title))
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))
     return fig

@@ -6,6 +6,7 @@ Everything here only selects and words what the indicator store already holds.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 
@@ -33,6 +34,19 @@ def load_store(indicators_path: str = "") -> pd.DataFrame:
     from trsplan.snapshot import Snapshot
 
     return compute_store(Snapshot.open())
+
+
+def load_evaluation(indicators_path: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Status and forecast frames written beside the store by ``trsplan report``; computed
+    from the store when absent (an analyst running the notebook by hand)."""
+    if indicators_path:
+        folder = Path(indicators_path).parent
+        status, forecasts = folder / "status.parquet", folder / "forecasts.parquet"
+        if status.is_file() and forecasts.is_file():
+            return pd.read_parquet(status), pd.read_parquet(forecasts)
+    from trsplan.indicators.evaluation import evaluate
+
+    return evaluate(load_store(indicators_path), year)
 
 
 def report_year(store: pd.DataFrame, year: int) -> int:

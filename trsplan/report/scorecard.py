@@ -25,7 +25,7 @@ HEADERS = {
 
 
 def _value(value: float | None, unit: str | None, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or pd.isna(value):
         return "–"
     decimals = 0 if unit in ("persons", "companies", "count", "rank", "days") else 2
     return fmt_number(float(value), decimals, lang)
@@ -40,6 +40,13 @@ def status_cell(status: str, lang: str) -> str:
     )
 
 
+def _rank(value: float | None, lang: str) -> str:
+    """A rank among the city regions: "nr. 2" / "no. 2"."""
+    if value is None or pd.isna(value):
+        return "–"
+    return ("nr. " if lang == "nb" else "no. ") + str(int(value))
+
+
 def _goal_text(targets: Targets, goal_id: str, lang: str) -> str:
     goal = targets.goal(goal_id)
     text = goal.text_nb if lang == "nb" else goal.text_en
@@ -47,24 +54,58 @@ def _goal_text(targets: Targets, goal_id: str, lang: str) -> str:
 
 
 def scorecard_rows(status: pd.DataFrame, geo_code: str) -> pd.DataFrame:
-    """One row per goal target for a geography, in the targets file's goal order."""
+    """One row per goal target for a geography, in the targets file's goal order.
+
+    Industry-level rows (``location_quotient:58-63``) belong in the goal's section, not here.
+    """
     rows = status[status["geo_code"] == geo_code].copy()
+    rows = rows[~rows["indicator_id"].fillna("").str.contains(":", regex=False)]
     order = {g.id: i for i, g in enumerate(load_targets().goals())}
     rows["_order"] = rows["goal_id"].map(order)
     return rows.sort_values(["_order", "target_index"]).drop(columns="_order")
 
 
-def scorecard_html(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> str:
-    """Scorecard: baseline, latest, change since the previous evaluation, target, status."""
+def baseline_year(goal_id: str) -> int:
+    """The plan's baseline: 2014 for goal 4 (doubling from 2014), else 2010."""
+    return 2014 if goal_id.split(".")[0] == "4" else 2010
+
+
+def _store_value(store: pd.DataFrame | None, geo_code: str, indicator_id: str, year: int):
+    if store is None:
+        return None
+    rows = store[
+        (store["geo_code"] == geo_code)
+        & (store["indicator_id"] == indicator_id)
+        & (store["year"] == year)
+    ]
+    return float(rows["value"].iloc[0]) if len(rows) else None
+
+
+def scorecard_html(
+    status: pd.DataFrame, geo_code: str, lang: str = "nb", store: pd.DataFrame | None = None
+) -> str:
+    """Scorecard: baseline, latest, change since the previous evaluation, target, status.
+
+    Where the status has no baseline, the store's value in the plan's baseline year is shown.
+    """
     targets = load_targets()
     head = "".join(f'<th scope="col">{h}</th>' for h in HEADERS[lang])
     body = []
     for row in scorecard_rows(status, geo_code).itertuples():
         indicator = label(row.indicator_id, lang) if isinstance(row.indicator_id, str) else "–"
-        baseline = _value(row.baseline_value, row.unit, lang)
-        if isinstance(row.baseline_year, int | float) and not pd.isna(row.baseline_year):
-            baseline += f" ({int(row.baseline_year)})"
-        latest = _value(row.latest_value, row.unit, lang)
+        base_year = (
+            row.baseline_year if pd.notna(row.baseline_year) else baseline_year(str(row.goal_id))
+        )
+        base_value = row.baseline_value
+        if pd.isna(base_value) and isinstance(row.indicator_id, str):
+            base_value = _store_value(store, geo_code, row.indicator_id, int(base_year))
+        ranked = str(row.direction) == "rank_best"
+        baseline = "–" if ranked else _value(base_value, row.unit, lang)
+        if baseline != "–":
+            baseline += f" ({int(base_year)})"
+        latest = (
+            _rank(row.latest_value, lang) if ranked else _value(row.latest_value, row.unit, lang)
+        )
         if not pd.isna(row.latest_year):
             latest += f" ({int(row.latest_year)})"
         change = row.change_since_previous
@@ -73,7 +114,7 @@ def scorecard_html(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> str
             if pd.isna(change)
             else fmt_number(float(change), 0 if abs(change) >= 10 else 2, lang, sign=True)
         )
-        target = _value(row.target_value, row.unit, lang)
+        target = _rank(1, lang) if ranked else _value(row.target_value, row.unit, lang)
         if not pd.isna(row.deadline):
             target += f" ({int(row.deadline)})"
         body.append(
@@ -85,14 +126,16 @@ def scorecard_html(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> str
             "</tr>"
         )
     caption = "Måloppnåelse" if lang == "nb" else "Goal attainment"
+    widths = "".join(f'<col style="width:{w}%"/>' for w in (30, 18, 11, 11, 10, 9, 11))
     return (
-        f'<table class="trsplan-scorecard"><caption>{caption}</caption><thead><tr>{head}</tr>'
+        f'<table class="trsplan-scorecard"><caption>{caption}</caption>'
+        f"<colgroup>{widths}</colgroup><thead><tr>{head}</tr>"
         f"</thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
 def status_counts(status: pd.DataFrame, geo_code: str) -> dict[str, int]:
-    rows = status[status["geo_code"] == geo_code]
+    rows = scorecard_rows(status, geo_code)
     counts = rows["status"].value_counts()
     return {s: int(counts.get(s, 0)) for s in STATUS_ORDER}
 
@@ -159,33 +202,9 @@ def fan_chart(
             lw=2,
             label="Mål" if lang == "nb" else "Target",
         )
-    ax.set_title(title)
+    ax.set_title(figures.wrap(title))
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(ylabel)
     figures._number_axis(ax, lang, 0 if history.abs().max() >= 100 else 2)
     ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
-    return fig
-
-
-def rank_chart(
-    values: pd.Series, highlight: str, title: str, lang: str = "nb", decimals: int = 2
-) -> Figure:
-    """City regions ranked on one indicator; the reported region is hatched, not only coloured."""
-    ordered = values.dropna().sort_values()
-    fig, ax = figures._axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
-    bars = ax.barh([str(i) for i in ordered.index], ordered, color=figures.PALETTE[6])
-    for bar, name in zip(bars, ordered.index, strict=True):
-        if name == highlight:
-            bar.set_color(figures.PALETTE[0])
-            bar.set_hatch("//")
-    for y, v in enumerate(ordered):
-        ax.annotate(
-            fmt_number(v, decimals, lang),
-            (v, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="small",
-        )
-    ax.set_title(title)
     return fig

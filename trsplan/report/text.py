@@ -34,12 +34,68 @@ LABELS: dict[str, dict[str, str]] = {
         "nb": "Mål: 4 000 × år",
         "en": "Target: 4,000 × years",
     },
+    "register": {"nb": "Register (kvalitativt)", "en": "Register (qualitative)"},
+    "business_index": {"nb": "Næringsutviklingsindeks", "en": "Business development index"},
+    "in_commuters": {"nb": "Innpendlere til Trondheim", "en": "In-commuters to Trondheim"},
+    "share_working_in_centre": {
+        "nb": "Andel sysselsatte bosatte som arbeider i Trondheim",
+        "en": "Share of employed residents working in Trondheim",
+    },
+    "building_case_percentile": {
+        "nb": "Byggesaker 12 uker: persentil (0 = raskest)",
+        "en": "Building cases 12 weeks: percentile (0 = fastest)",
+    },
+    "building_case_3w_percentile": {
+        "nb": "Byggesaker 3 uker: persentil (0 = raskest)",
+        "en": "Building cases 3 weeks: percentile (0 = fastest)",
+    },
+    "zoning_case_percentile": {
+        "nb": "Reguleringssaker: persentil (0 = raskest)",
+        "en": "Zoning cases: percentile (0 = fastest)",
+    },
+    "immigrant_share": {"nb": "Innvandrerandel", "en": "Immigrant share"},
     "year": {"nb": "År", "en": "Year"},
     "persons": {"nb": "Personer", "en": "Persons"},
     "met": {"nb": "nådd", "en": "met"},
     "not_met": {"nb": "ikke nådd", "en": "not met"},
     "not_assessed": {"nb": "ikke vurdert", "en": "not assessed"},
 }
+
+
+UNITS = {
+    "nb": {
+        "persons": "Personer",
+        "companies": "Foretak",
+        "percent": "Prosent",
+        "ratio": "Forhold",
+        "days": "Dager",
+        "per_1000": "Per 1 000 innbyggere",
+        "index": "Indeks",
+        "percentile": "Persentil",
+        "rank": "Rangering",
+        "count": "Antall",
+        "boolean": "Ja/nei",
+        "percentage_points": "Prosentpoeng",
+    },
+    "en": {
+        "persons": "Persons",
+        "companies": "Companies",
+        "percent": "Per cent",
+        "ratio": "Ratio",
+        "days": "Days",
+        "per_1000": "Per 1,000 inhabitants",
+        "index": "Index",
+        "percentile": "Percentile",
+        "rank": "Rank",
+        "count": "Number",
+        "boolean": "Yes/no",
+        "percentage_points": "Percentage points",
+    },
+}
+
+
+def unit_label(unit: str, lang: str = "nb") -> str:
+    return UNITS[check_lang(lang)].get(unit, unit)
 
 
 def check_lang(lang: str) -> str:
@@ -49,7 +105,22 @@ def check_lang(lang: str) -> str:
 
 
 def label(key: str, lang: str = "nb") -> str:
-    return LABELS.get(key, {}).get(check_lang(lang), key)
+    """A user-facing label: this module's words, else the targets file's indicator labels.
+
+    Industry-specific ids (``location_quotient:58-63``) get the industry in brackets.
+    """
+    check_lang(lang)
+    if key in LABELS:
+        return LABELS[key][lang]
+    base, _, detail = key.partition(":")
+    from trsplan.targets import load_targets
+
+    targets = load_targets()
+    if base in targets.indicator_ids():
+        indicator = targets.indicator(base)
+        text = indicator.label_nb if lang == "nb" else indicator.label_en
+        return f"{text} ({detail})" if detail else text
+    return key
 
 
 def fmt_number(value: float | None, decimals: int = 0, lang: str = "nb", sign: bool = False) -> str:
