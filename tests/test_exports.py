@@ -119,7 +119,8 @@ def test_pdf_report(report_set: Path, place: str):
     assert report["pdf"], f"no PDF recorded for {place}: {report}"
     path = report_set / report["pdf"]
     reader = PdfReader(path)
-    assert 1 <= len(reader.pages) <= 12, f"{path.name}: {len(reader.pages)} pages"
+    # a scorecard, one section per main goal and the methods: a case-document attachment
+    assert 1 <= len(reader.pages) <= 30, f"{path.name}: {len(reader.pages)} pages"
     width, height = (float(v) for v in reader.pages[0].mediabox[2:])
     assert (round(width), round(height)) == (595, 842), "the print stylesheet asks for A4"
 

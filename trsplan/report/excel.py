@@ -53,6 +53,7 @@ def goal_sheet(store: pd.DataFrame, goal: str, geo_codes: list[str], years: list
     table = (
         rows.set_index(["indicator_id", "unit", "geo_code", "geo_name", "year"])["value"]
         .unstack("year")
+        .reindex(columns=years)  # the same year columns on every sheet, empty where no data
         .reset_index()
     )
     table.columns.name = None

@@ -183,7 +183,7 @@ def goal_section(
     year: int,
     lang: str,
     members: list[str] | None = None,
-    max_indicators: int = 3,
+    max_indicators: int = 2,
 ) -> str:
     """HTML for one main goal: heading, statuses, and figures for its leading indicators."""
     goal = load_targets().goal(goal_id)
@@ -213,7 +213,7 @@ def goal_section(
             time_series_figure(store, status, forecasts, geo_code, indicator_id, year, lang)
         )
         parts.append(comparator_figure(store, geo_code, indicator_id, year, lang))
-        if members:
+        if members and indicator_id == indicators[0]:  # the breakdown for the lead indicator
             parts.append(member_figure(store, members, indicator_id, year, lang))
     return "\n".join(p for p in parts if p)
 
