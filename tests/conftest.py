@@ -63,6 +63,20 @@ def _no_internet():
 # ---- one report set per session, shared by the browser and export tests ---------------------
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The HTTP layer on a fake clock, with fresh rate limiters."""
+    from statbank_server import FakeClock
+
+    from trsplan.sources import http
+
+    fake = FakeClock()
+    monkeypatch.setattr(http, "CLOCK", fake)
+    http.reset_limiters()
+    yield fake
+    http.reset_limiters()
+
+
 @pytest.fixture(scope="session")
 def report_set(tmp_path_factory):
     """The Norwegian report set (the region, 5001 and 5035), built once: its year folder.

@@ -1110,3 +1110,18 @@ def table_for_entry(entry: Any) -> Table:
         dims[variable] = codes
     payload = synthetic_payload(entry.table_id, dims, label=f"{entry.table_id}: {entry.title}")
     return Table(payload, codelists=codelists)
+
+
+class FakeClock:
+    """A clock for the rate limiter and retries: time moves only when something sleeps."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.t = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += max(0.0, seconds)

@@ -18,7 +18,6 @@ from statbank_server import BulkFile, StatBankServer, Table, gzip_csv, table_for
 from trsplan import paths
 from trsplan.fetch import fetch_command, run_fetch
 from trsplan.snapshot import Snapshot, list_versions
-from trsplan.sources import http
 from trsplan.sources.http import CatalogueError, Offline
 from trsplan.sources.ssb import load_catalogue
 
@@ -31,28 +30,6 @@ pytestmark = pytest.mark.skipif(
     or not (DEMO_DIR / "ssb" / "06913.json.meta.json").is_file(),
     reason="the demo snapshot data/snapshot/2026-11-01-demo is not there",
 )
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(http, "CLOCK", fake)
-    http.reset_limiters()
-    yield fake
-    http.reset_limiters()
 
 
 DEMO_TABLES = sorted(

@@ -24,7 +24,6 @@ from statbank_server import KLASS_FIXTURES, StatBankServer
 from trsplan import paths
 from trsplan.fetch import _select_sources, fetch_command, run_fetch
 from trsplan.snapshot import Snapshot, list_versions
-from trsplan.sources import http
 from trsplan.sources import klass as klass_module
 from trsplan.sources.http import Offline, QueryError, TableUnavailable
 from trsplan.sources.klass import (
@@ -54,28 +53,6 @@ BUILT = ["build_info.json", "code_changes.csv", "municipalities.csv", "split_wei
 # The shipped tables record changes known to 2025-01-02, the `to` of the reference /changes query.
 TODAY = date(2025, 1, 2)
 KLASS_FILES = ["klass/104_codes.json", "klass/131_changes.json", "klass/131_version.json"]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 0.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(http, "CLOCK", fake)
-    http.reset_limiters()
-    yield fake
-    http.reset_limiters()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statbank_server import StatBankServer, Table, slice_payload, synthetic_payload
+from statbank_server import FakeClock, StatBankServer, Table, slice_payload, synthetic_payload
 
 from trsplan.sources import http
 from trsplan.sources.http import (
@@ -44,28 +44,6 @@ YEARS = [str(y) for y in range(2000, 2025)]  # 25 years
 REGIONS = ["0", "50", "0301", "1601", "1624", "5001", "5028", "5035", "5054", "5059"] + [
     f"K-{c}" for c in ("0301", "5001", "5035", "5059")
 ]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.t += max(0.0, seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock()
-    monkeypatch.setattr(http, "CLOCK", fake)
-    http.reset_limiters()
-    yield fake
-    http.reset_limiters()
 
 
 def population_table(api: str = "v2") -> Table:

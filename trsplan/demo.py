@@ -1018,18 +1018,40 @@ def build_payloads(sim: Simulation) -> dict[str, tuple[bytes, dict[str, Any]]]:
     return out
 
 
-def _meta(table_id: str, query: dict[str, Any], seed: int) -> dict[str, Any]:
+def snapshot_meta(
+    table_id: str, query: dict[str, Any], generator: str, *, updated: str, licence: str = LICENCE
+) -> dict[str, Any]:
+    """Provenance for a synthetic payload, as if downloaded from the v2 API (all demo modules)."""
     return {
         "table_id": table_id,
         "url": f"{API_BASE}/tables/{table_id}/data?lang=no&outputFormat=json-stat2",
         "query": query,
         "retrieved_at": RETRIEVED_AT,
-        "licence": LICENCE,
+        "licence": licence,
         "synthetic": True,
-        "updated": UPDATED,
+        "updated": updated,
         "media_type": "application/json",
-        "generator": f"trsplan.demo seed={seed}",
+        "generator": generator,
     }
+
+
+def _meta(table_id: str, query: dict[str, Any], seed: int) -> dict[str, Any]:
+    return snapshot_meta(table_id, query, f"trsplan.demo seed={seed}", updated=UPDATED)
+
+
+def demo_parser(prog: str, description: str, seed: int) -> argparse.ArgumentParser:
+    """The command line every demo generator shares."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--out", type=Path, default=None, help="data folder (default: data/)")
+    parser.add_argument("--version", default=VERSION, help=f"snapshot version (default {VERSION})")
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    return parser
+
+
+def print_written(written: list[Path]) -> None:
+    for path in written:
+        print(f"{path}  {path.stat().st_size:,} bytes")
+    print(f"total {sum(p.stat().st_size for p in written):,} bytes")
 
 
 def generate(
@@ -1047,17 +1069,14 @@ def generate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m trsplan.demo",
-        description="Write the synthetic SSB demo snapshot (tables 07459, 06913 and 01223).",
+    parser = demo_parser(
+        "python -m trsplan.demo",
+        "Write the synthetic SSB demo snapshot (tables 07459, 06913 and 01223).",
+        SEED,
     )
-    parser.add_argument("--out", type=Path, default=None, help="data folder (default: data/)")
-    parser.add_argument("--version", default=VERSION, help=f"snapshot version (default {VERSION})")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     args = parser.parse_args(argv)
     written, sim = generate(args.out, args.version, args.seed)
-    for path in written:
-        print(f"{path}  {path.stat().st_size:,} bytes")
+    print_written(written)
     report = sim.anchors
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(

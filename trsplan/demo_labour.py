@@ -101,7 +101,6 @@ Brønnøysund extract (``brreg/enheter.csv.gz``; ``brreg/underenheter.csv.gz``)
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 import io
@@ -117,6 +116,7 @@ import pandas as pd
 import yaml
 
 from trsplan import geography, paths
+from trsplan.demo import demo_parser, print_written, snapshot_meta
 from trsplan.errors import TrsplanError
 from trsplan.snapshot import Snapshot, write_file
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
@@ -785,17 +785,7 @@ def _query(selection: list[dict[str, Any]], cells: int, note: str | None = None)
 
 
 def _meta(table_id: str, query: dict[str, Any], sim: Labour) -> dict[str, Any]:
-    return {
-        "table_id": table_id,
-        "url": f"{API_BASE}/tables/{table_id}/data?lang=no&outputFormat=json-stat2",
-        "query": query,
-        "retrieved_at": RETRIEVED_AT,
-        "licence": LICENCE,
-        "synthetic": True,
-        "updated": UPDATED,
-        "media_type": "application/json",
-        "generator": _generator(sim),
-    }
+    return snapshot_meta(table_id, query, _generator(sim), updated=UPDATED, licence=LICENCE)
 
 
 def _generator(sim: Labour) -> str:
@@ -1451,22 +1441,15 @@ def summary(sim: Labour) -> pd.DataFrame:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m trsplan.demo_labour",
-        description="Write the synthetic labour/business demo data (SSB 08536, 13470, 03321, "
-        "07091, 08316 and a Brønnøysund extract).",
+    parser = demo_parser(
+        "python -m trsplan.demo_labour",
+        "Write the synthetic labour/business demo data (SSB 08536, 13470, 03321, 07091, 08316 "
+        "and a Brønnøysund extract).",
+        SEED,
     )
-    parser.add_argument("--out", type=Path, default=None, help="data folder (default: data/)")
-    parser.add_argument("--version", default=VERSION, help=f"snapshot version (default {VERSION})")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     args = parser.parse_args(argv)
     written, sim = generate(args.out, args.version, args.seed)
-    total = 0
-    for path in written:
-        size = path.stat().st_size
-        total += size
-        print(f"{path}  {size:,} bytes")
-    print(f"total {total:,} bytes")
+    print_written(written)
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(summary(sim).to_string(index=False))
     return 0

@@ -84,7 +84,6 @@ fresh draws). Sizes enter through z = clip(log10(population / 5,000), -1.5, 2).
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import zlib
@@ -98,7 +97,7 @@ import pandas as pd
 import yaml
 
 from trsplan import paths
-from trsplan.demo import LICENCE, RETRIEVED_AT, SEED, VERSION
+from trsplan.demo import LICENCE, RETRIEVED_AT, SEED, VERSION, demo_parser, print_written
 from trsplan.errors import TrsplanError
 from trsplan.snapshot import Snapshot, write_file
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
@@ -1267,13 +1266,11 @@ def generate(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m trsplan.demo_public",
-        description="Write the synthetic SSB demo tables 14304, 11713, 99901, 09429, 09817.",
+    parser = demo_parser(
+        "python -m trsplan.demo_public",
+        "Write the synthetic SSB demo tables 14304, 11713, 99901, 09429, 09817.",
+        SEED,
     )
-    parser.add_argument("--out", type=Path, default=None, help="data folder (default: data/)")
-    parser.add_argument("--version", default=VERSION, help=f"snapshot version (default {VERSION})")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument(
         "--population-root",
         type=Path,
@@ -1282,12 +1279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     written, model = generate(args.out, args.version, args.seed, args.population_root)
-    total = 0
-    for path in written:
-        size = path.stat().st_size
-        total += size
-        print(f"{path}  {size:,} bytes")
-    print(f"total {total:,} bytes")
+    print_written(written)
     with pd.option_context("display.width", 160, "display.precision", 3):
         print(region_gdp_ratio(model).to_string(index=False))
     return 0
