@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
 from trsplan.fileio import atomic_path, write_text
@@ -16,6 +18,7 @@ from trsplan.indicators.compute import compute_store, data_years
 from trsplan.indicators.evaluation import evaluate
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
+from trsplan.report import scorecard
 from trsplan.report.excel import write_workbook
 from trsplan.report.runner import (
     ReportJob,
@@ -25,6 +28,7 @@ from trsplan.report.runner import (
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot import Snapshot
+from trsplan.status import Status
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -200,7 +204,7 @@ def build_reports(
             lang,
         ).name
     write_manifest(build, snapshot, region, lang)
-    write_index(build, region, lang)
+    write_index(build, region, lang, status)
     return build
 
 
@@ -252,11 +256,24 @@ INDEX_TEXT = {
 }
 
 
-def write_index(build: BuildResult, region: str, lang: str) -> Path:
+def goal_tally(status: pd.DataFrame, geo_code: str, lang: str) -> str:
+    """ "✔ 2 nådd · ↗ 5 i rute · …": the goal statuses of one report, in words and symbols."""
+    counts = scorecard.status_counts(status, geo_code)
+    return " · ".join(
+        f"{Status(s).symbol} {n} {Status(s).label(lang)}" for s, n in counts.items() if n
+    )
+
+
+def write_index(
+    build: BuildResult, region: str, lang: str, status: pd.DataFrame | None = None
+) -> Path:
     words = INDEX_TEXT[lang]
     items = []
     for r in build.results:
-        status = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
+        status_text = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
+        geo = r.parameters.get("municipality", r.parameters.get("region"))
+        if status is not None and r.ok:
+            status_text += f" — {html.escape(goal_tally(status, str(geo), lang))}"
         link = (
             f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
             if r.html
@@ -264,7 +281,7 @@ def write_index(build: BuildResult, region: str, lang: str) -> Path:
         )
         if r.pdf:
             link += f' (<a href="{html.escape(r.pdf)}">PDF</a>)'
-        items.append(f'<li>{link} — <span class="status">{status}</span></li>')
+        items.append(f'<li>{link} — <span class="status">{status_text}</span></li>')
     banner = (
         f'<p class="trsplan-banner" role="note">{html.escape(DEMO_BANNER[lang])}</p>'
         if build.synthetic

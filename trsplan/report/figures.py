@@ -163,7 +163,7 @@ def bar_chart(
             va="center",
             fontsize="small",
         )
-    ax.set_title(wrap(title))
+    ax.set_title(wrap(title, 48))  # long bar labels leave the title less room
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))
     return fig

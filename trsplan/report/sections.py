@@ -14,6 +14,7 @@ import pandas as pd
 from trsplan import geography
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
+from trsplan.report.pages import geo_name
 from trsplan.report.text import fmt_number, label, unit_label
 from trsplan.targets import load_targets
 
@@ -75,7 +76,7 @@ def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, l
     history = _series(store, geo_code, indicator_id, year)
     if len(history) < 2:
         return ""
-    name = str(store.loc[store["geo_code"] == geo_code, "geo_name"].iloc[0])
+    name = geo_name(store, geo_code, lang)
     title = f"{name}: {indicator_label(indicator_id, lang)}"
     row = _target_row(status, geo_code, indicator_id)
     target = (
@@ -114,8 +115,9 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     latest_rows = rows[rows["year"] == latest]
     if len(latest_rows) < 3:
         return ""
-    values = latest_rows.set_index("geo_name")["value"]
-    highlight = latest_rows.loc[latest_rows["geo_code"] == geo_code, "geo_name"]
+    names = latest_rows["geo_code"].map(lambda c: geo_name(store, c, lang))
+    values = latest_rows.set_index(names)["value"]
+    highlight = names[latest_rows["geo_code"] == geo_code]
     title = (
         f"{indicator_label(indicator_id, lang)}, byregioner {latest}"
         if lang == "nb"
