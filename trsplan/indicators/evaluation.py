@@ -56,6 +56,7 @@ from trsplan import geography
 from trsplan import status as st
 from trsplan.errors import YearOutOfRangeError
 from trsplan.indicators.compute import NORWAY, store_indicator
+from trsplan.indicators.store import STORE_COLUMNS
 from trsplan.register import REGION, REGISTER_GOAL_IDS, load_register, qualitative_status
 from trsplan.targets import Target, Targets, load_targets
 
@@ -150,16 +151,7 @@ FORECAST_COLUMNS: list[str] = [
 ]
 #: Columns of ``trsplan indicators``.
 TABLE_COLUMNS: list[str] = [
-    "indicator_id",
-    "goal_id",
-    "geo_code",
-    "geo_name",
-    "geo_level",
-    "year",
-    "value",
-    "unit",
-    "lower",
-    "upper",
+    *STORE_COLUMNS[: STORE_COLUMNS.index("upper") + 1],
     "target_value",
     "deadline",
     "status",

@@ -754,16 +754,24 @@ class KlassClient:
         _require(response.data, "classificationItems", f"version {vid}")
         return response
 
-    def codes_response(
-        self, classification_id: Any, from_date: Any, to_date: Any = None
+    def _range_response(
+        self, classification_id: Any, endpoint: str, key: str, from_date: Any, to_date: Any
     ) -> KlassResponse:
+        """GET /classifications/{id}/{endpoint}?from=&to= and check that ``key`` came back."""
         cid = _klass_id(classification_id, "classification")
         params = {"from": _klass_date(from_date, "from")}
         if to_date is not None:
             params["to"] = _klass_date(to_date, "to")
-        response = self.get(f"/classifications/{cid}/codes", params, what=f"classification {cid}")
-        _require(response.data, "codes", f"classification {cid} codes")
+        response = self.get(
+            f"/classifications/{cid}/{endpoint}", params, what=f"classification {cid}"
+        )
+        _require(response.data, key, f"classification {cid} {endpoint}")
         return response
+
+    def codes_response(
+        self, classification_id: Any, from_date: Any, to_date: Any = None
+    ) -> KlassResponse:
+        return self._range_response(classification_id, "codes", "codes", from_date, to_date)
 
     def codes_at_response(self, classification_id: Any, on: Any) -> KlassResponse:
         cid = _klass_id(classification_id, "classification")
@@ -775,13 +783,7 @@ class KlassClient:
     def changes_response(
         self, classification_id: Any, from_date: Any, to_date: Any = None
     ) -> KlassResponse:
-        cid = _klass_id(classification_id, "classification")
-        params = {"from": _klass_date(from_date, "from")}
-        if to_date is not None:
-            params["to"] = _klass_date(to_date, "to")
-        response = self.get(f"/classifications/{cid}/changes", params, what=f"classification {cid}")
-        _require(response.data, "codeChanges", f"classification {cid} changes")
-        return response
+        return self._range_response(classification_id, "changes", "codeChanges", from_date, to_date)
 
     # -- decoded answers -------------------------------------------------------------------
 
