@@ -914,26 +914,10 @@ def build_payloads(sim: Simulation) -> dict[str, tuple[bytes, dict[str, Any]]]:
     pop = sim.population.rename(columns={"code": "Region", "population": "value"})
     pop = pop.assign(ContentsCode="Personer1")
     cube = _cube(pop, pop_codes, list(CONTENTS_07459), pop_years)
-    obj = to_jsonstat(
-        cube,
-        ["Region", "ContentsCode", "Tid"],
-        table_id="07459",
-        label=LABEL_07459,
-        updated=UPDATED,
-        category_labels={
-            "Region": {c: labels[c] for c in pop_codes},
-            "ContentsCode": CONTENTS_07459,
-        },
-        contents_units={"Personer1": {"base": "personer", "decimals": 0}},
-        category_order={"Region": pop_codes, "ContentsCode": list(CONTENTS_07459)},
-        notes=note,
-        decimals=0,
-        api="v2",
-    )
-    out["07459.json"] = (
-        dumps_jsonstat(obj),
-        _meta("07459", _query(pop_codes, list(CONTENTS_07459), pop_years), sim.seed),
-    )
+    out["07459.json"] = _encode(
+        cube, "07459", LABEL_07459, pop_codes, CONTENTS_07459, pop_years,
+        labels=labels, note=note, seed=sim.seed,
+    )  # fmt: skip
 
     chg_years = list(range(FIRST_YEAR, LAST_CHANGE_YEAR + 1))
     chg_codes = sim.region_codes(LAST_CHANGE_YEAR)
@@ -959,26 +943,10 @@ def build_payloads(sim: Simulation) -> dict[str, tuple[bytes, dict[str, Any]]]:
         ignore_index=True,
     )
     cube = _cube(long, chg_codes, list(CONTENTS_06913), chg_years)
-    obj = to_jsonstat(
-        cube,
-        ["Region", "ContentsCode", "Tid"],
-        table_id="06913",
-        label=LABEL_06913,
-        updated=UPDATED,
-        category_labels={
-            "Region": {c: labels[c] for c in chg_codes},
-            "ContentsCode": CONTENTS_06913,
-        },
-        contents_units={k: {"base": "personer", "decimals": 0} for k in CONTENTS_06913},
-        category_order={"Region": chg_codes, "ContentsCode": list(CONTENTS_06913)},
-        notes=note,
-        decimals=0,
-        api="v2",
-    )
-    out["06913.json"] = (
-        dumps_jsonstat(obj),
-        _meta("06913", _query(chg_codes, list(CONTENTS_06913), chg_years), sim.seed),
-    )
+    out["06913.json"] = _encode(
+        cube, "06913", LABEL_06913, chg_codes, CONTENTS_06913, chg_years,
+        labels=labels, note=note, seed=sim.seed,
+    )  # fmt: skip
 
     # 01223: year to date, "2008K1" .. "2025K4", the year's code vintage in all its quarters
     periods = [f"{y}K{q}" for y in chg_years for q in QUARTERS]
@@ -994,28 +962,44 @@ def build_payloads(sim: Simulation) -> dict[str, tuple[bytes, dict[str, Any]]]:
         ignore_index=True,
     )
     cube = _cube(long, chg_codes, list(CONTENTS_01223), periods, time_col="Tid")
+    out["01223.json"] = _encode(
+        cube, "01223", LABEL_01223, chg_codes, CONTENTS_01223, periods,
+        labels=labels, note=note, seed=sim.seed, unit="personar",
+        dimension_labels={"Tid": "kvartal"},
+    )  # fmt: skip
+    return out
+
+
+def _encode(
+    cube: pd.DataFrame,
+    table_id: str,
+    label: str,
+    codes: list[str],
+    contents: dict[str, str],
+    periods: Sequence[int | str],
+    *,
+    labels: dict[str, str],
+    note: list[str],
+    seed: int,
+    unit: str = "personer",
+    dimension_labels: dict[str, str] | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """One Region × ContentsCode × Tid payload in the v2 layout, with its provenance."""
     obj = to_jsonstat(
         cube,
         ["Region", "ContentsCode", "Tid"],
-        table_id="01223",
-        label=LABEL_01223,
+        table_id=table_id,
+        label=label,
         updated=UPDATED,
-        category_labels={
-            "Region": {c: labels[c] for c in chg_codes},
-            "ContentsCode": CONTENTS_01223,
-        },
-        dimension_labels={"Tid": "kvartal"},
-        contents_units={k: {"base": "personar", "decimals": 0} for k in CONTENTS_01223},
-        category_order={"Region": chg_codes, "ContentsCode": list(CONTENTS_01223)},
+        category_labels={"Region": {c: labels[c] for c in codes}, "ContentsCode": contents},
+        **({"dimension_labels": dimension_labels} if dimension_labels else {}),
+        contents_units={k: {"base": unit, "decimals": 0} for k in contents},
+        category_order={"Region": codes, "ContentsCode": list(contents)},
         notes=note,
         decimals=0,
         api="v2",
     )
-    out["01223.json"] = (
-        dumps_jsonstat(obj),
-        _meta("01223", _query(chg_codes, list(CONTENTS_01223), periods), sim.seed),
-    )
-    return out
+    return dumps_jsonstat(obj), _meta(table_id, _query(codes, list(contents), periods), seed)
 
 
 def snapshot_meta(

@@ -357,6 +357,15 @@ def _parse_file(path: Path) -> Targets:
     return _Parser(path, text).parse()
 
 
+def _entry_name(entry: Node, kind: str) -> str:
+    """How errors name an entry before it is validated: "goal '5.1'", or "goal entry"."""
+    if isinstance(entry, MappingNode):
+        for k, v in entry.value:
+            if isinstance(k, ScalarNode) and k.value == "id" and isinstance(v, ScalarNode):
+                return f"{kind} {v.value!r}"
+    return f"{kind} entry"
+
+
 def _line(node: Node) -> int:
     return node.start_mark.line + 1
 
@@ -572,11 +581,7 @@ class _Parser:
         seen: dict[str, int] = {}
         for entry in self.sequence(node, "indicators", "indicators"):
             # Name the entry as early as possible, even when other fields are wrong.
-            where = "indicator entry"
-            if isinstance(entry, MappingNode):
-                for k, v in entry.value:
-                    if isinstance(k, ScalarNode) and k.value == "id" and isinstance(v, ScalarNode):
-                        where = f"indicator {v.value!r}"
+            where = _entry_name(entry, "indicator")
             fields = self.mapping(
                 entry, where, "an indicator entry", _INDICATOR_REQUIRED, _INDICATOR_OPTIONAL
             )
@@ -614,11 +619,7 @@ class _Parser:
         first_line: dict[str, int] = {}
         levels: dict[str, str] = {}
         for entry in entries:
-            where = "goal entry"
-            if isinstance(entry, MappingNode):
-                for k, v in entry.value:
-                    if isinstance(k, ScalarNode) and k.value == "id" and isinstance(v, ScalarNode):
-                        where = f"goal {v.value!r}"
+            where = _entry_name(entry, "goal")
             fields = self.mapping(entry, where, "a goal entry", _GOAL_REQUIRED, _GOAL_OPTIONAL)
             goal_id = self.ident(fields["id"], where, "goal id", nullable=False)
             assert goal_id is not None

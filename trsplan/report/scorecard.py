@@ -170,22 +170,15 @@ def fan_chart(
     ax.plot(history.index, history.values, color=figures.PALETTE[0], marker="o", ms=3, label=ylabel)
     if len(forecast):
         f = forecast.sort_values("year")
-        ax.fill_between(
-            f["year"],
-            f["lower95"],
-            f["upper95"],
-            color=figures.PALETTE[5],
-            alpha=0.18,
-            label="95 %",
-        )
-        ax.fill_between(
-            f["year"],
-            f["lower80"],
-            f["upper80"],
-            color=figures.PALETTE[5],
-            alpha=0.35,
-            label="80 %",
-        )
+        for level, alpha in (("95", 0.18), ("80", 0.35)):
+            ax.fill_between(
+                f["year"],
+                f[f"lower{level}"],
+                f[f"upper{level}"],
+                color=figures.PALETTE[5],
+                alpha=alpha,
+                label=f"{level} %",
+            )
         ax.plot(
             f["year"],
             f["mean"],
