@@ -30,6 +30,7 @@ from trsplan.errors import (
     YearOutOfRangeError,
 )
 from trsplan.paths import geography_dir
+from trsplan.sources.regioncodes import strip_prefix
 
 __all__ = [
     "check_code",
@@ -49,8 +50,6 @@ __all__ = [
     "valid_codes",
 ]
 
-# StatBank codelists prefix region codes: K-5001 / K.5603 / K_3101 (municipality), F-50 (county).
-_PREFIX = re.compile(r"^(?P<kind>[KF])[-._](?P<rest>.*)$", re.IGNORECASE)
 # Words that mark a column as a rate, share or average: summing those is meaningless.
 _NON_ADDITIVE_WORDS = frozenset(
     {
@@ -172,11 +171,8 @@ def normalise_code(code: Any) -> str:
         text = code.strip()
     else:
         raise ValueError(f"not a region code: {code!r}")
-    width = 4
-    match = _PREFIX.match(text)
-    if match:
-        text = match.group("rest")
-        width = 2 if match.group("kind").upper() == "F" else 4
+    text, prefix = strip_prefix(text)  # the one prefix rule (trsplan.sources.regioncodes)
+    width = 2 if prefix == "F" else 4
     if not text.isascii() or not text.isdigit() or len(text) > width:
         kind = "county" if width == 2 else "municipality"
         raise ValueError(

@@ -98,6 +98,7 @@ which the population rows take about 1.5 s and each theme 0.1-1.5 s (target: < 3
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -120,7 +121,10 @@ from trsplan.indicators import (
 from trsplan.indicators.industry import aggregate_members
 from trsplan.indicators.store import STORE_COLUMNS, conform, long_format
 from trsplan.snapshot import Snapshot
+from trsplan.sources import regioncodes
 from trsplan.targets import load_targets
+
+log = logging.getLogger(__name__)
 
 NORWAY = "norge"
 
@@ -219,6 +223,7 @@ def compute_store(
                 code_vintage=to_year,
             )
         )
+    frames = [_row_provenance(snapshot, f, synthetic) for f in frames]
 
     ctx = _Context(
         snapshot=snapshot,
@@ -232,7 +237,31 @@ def compute_store(
     )
     for theme in THEMES:
         frames.extend(theme(ctx))
-    return pd.concat(frames, ignore_index=True)
+    store = pd.concat(frames, ignore_index=True)
+    store.attrs["set_aside"] = _set_aside(ctx, muni)
+    return store
+
+
+def _set_aside(ctx: _Context, muni: pd.DataFrame) -> dict[str, dict[str, object]]:
+    """Rows of non-municipal codes the readers set aside, per table and column (provenance)."""
+    notes = inputs.set_aside(muni) + ctx.set_aside
+    merged = regioncodes.merge_summaries([n for n in notes if n.get("rows")])
+    total = sum(int(n["rows"]) for n in merged.values())
+    if total:
+        log.info(
+            "store: %d rows of other region codes set aside in %d table(s)", total, len(merged)
+        )
+    return merged
+
+
+def _row_provenance(snapshot: Snapshot, rows: pd.DataFrame, fallback: bool) -> pd.DataFrame:
+    """Each row synthetic only when a file its ``source_tables`` names is synthetic."""
+    flags = {
+        s: inputs.synthetic_sources(snapshot, s, fallback)
+        for s in rows["source_tables"].dropna().unique()
+    }
+    rows["synthetic"] = rows["source_tables"].map(flags).fillna(fallback).astype("bool")
+    return rows
 
 
 def _optional(snapshot: Snapshot, table_id: str) -> pd.DataFrame | None:
@@ -266,6 +295,7 @@ class _Context:
     municipal: pd.DataFrame  # the same in to_year codes, derived (geo_code, …)
     regions: pd.DataFrame  # regional and national sums (geo_code, …)
     members: pd.DataFrame  # municipal (→ to_year) + regional members, each year's codes
+    set_aside: list[dict[str, object]] = field(default_factory=list)  # readers' summaries
     _vintage: dict[int, pd.DataFrame] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
 
@@ -276,6 +306,11 @@ class _Context:
                 self.region_ids, self.years, vintage, self.to_year
             )
         return self._vintage[vintage]
+
+    def note(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Keep the reader's set-aside summaries (``attrs["set_aside"]``) for the store."""
+        self.set_aside.extend(inputs.set_aside(frame))
+        return frame
 
     @property
     def region_set(self) -> set[str]:
@@ -323,9 +358,11 @@ def _emit(
     """Store rows from a wide frame (``geo_code, year`` + indicator columns).
 
     ``measures`` / ``sources`` are keyed by the id before any ":" (``location_quotient:58-63``
-    takes ``location_quotient``'s goal, unit and sources). ``bounds`` names each indicator's
-    lower and upper columns; ``not_municipal`` indicators are kept for regions and Norway only.
-    Rows without a value are dropped.
+    takes ``location_quotient``'s goal, unit and sources). ``synthetic`` per row comes from the
+    files its sources name (:func:`trsplan.indicators.inputs.synthetic_sources`); ``synthetic``
+    is the flag of rows whose sources name no file of the snapshot. ``bounds`` names each
+    indicator's lower and upper columns; ``not_municipal`` indicators are kept for regions and
+    Norway only. Rows without a value are dropped.
     """
     cols = [c for c in wide.columns if c.split(":", 1)[0] in measures and c != "geo_code"]
     cols = [c for c in cols if c not in ("year",)]
@@ -358,9 +395,8 @@ def _emit(
     rows["goal_id"] = rows["indicator_id"].map({k: v[0] for k, v in meas.items()})
     rows["unit"] = rows["indicator_id"].map({k: v[1] for k, v in meas.items()})
     rows["source_tables"] = rows["indicator_id"].map(srcs)
-    rows["synthetic"] = synthetic
     rows["code_vintage"] = ctx.to_year
-    return conform(rows)
+    return conform(_row_provenance(ctx.snapshot, rows, synthetic))
 
 
 def _aggregate(
@@ -395,17 +431,17 @@ def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
     t11713 = inputs.table(ctx.snapshot, "11713")
     if t11713 is None:
         return []
-    accounts = inputs.county_accounts(t11713)
+    accounts = ctx.note(inputs.county_accounts(t11713))
     county_va = accounts[["county", "year", "industry", "value_added"]]
     tables = ["11713", "07459"]
     methods: dict[str, tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]] = {}
     t_wage = inputs.table(ctx.snapshot, inputs.WAGE_TABLE)
     if t_wage is not None:
-        methods["wage_bill"] = (inputs.wage_bill(t_wage), None, ctx.members)
+        methods["wage_bill"] = (ctx.note(inputs.wage_bill(t_wage)), None, ctx.members)
         tables.append(inputs.WAGE_TABLE)
     t13470 = inputs.table(ctx.snapshot, "13470")
     if t13470 is not None:
-        jobs = inputs.employment_by_industry(t13470)
+        jobs = ctx.note(inputs.employment_by_industry(t13470))
         vintage = jobs.attrs["vintage"]
         counties = inputs.county_of_codes(
             jobs["code"].unique(), sorted(jobs["year"].unique()), vintage, ctx.muni
@@ -459,7 +495,7 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
     t13470 = inputs.table(ctx.snapshot, "13470")
     if t13470 is None:
         return []
-    jobs = inputs.employment_by_industry(t13470)
+    jobs = ctx.note(inputs.employment_by_industry(t13470))
     members = ctx.vintage_members(jobs.attrs["vintage"])
     by_geo = _aggregate(jobs, members, ["employment"], ("industry",))
     lq = industry.cluster_candidates(industry.location_quotients(by_geo, reference_geo=NORWAY))
@@ -538,8 +574,8 @@ def _goals_3(ctx: _Context) -> list[pd.DataFrame]:
     t07091 = inputs.table(ctx.snapshot, "07091")
     if t08316 is None and t07091 is None:
         return []
-    new = inputs.new_enterprises(t08316) if t08316 is not None else None
-    firms = inputs.establishments(t07091) if t07091 is not None else None
+    new = ctx.note(inputs.new_enterprises(t08316)) if t08316 is not None else None
+    firms = ctx.note(inputs.establishments(t07091)) if t07091 is not None else None
     pop = ctx.muni[["code", "year", "population"]].astype({"code": "string"})
     parts = []
     if new is not None:
@@ -619,14 +655,16 @@ def _goal_3_1(ctx: _Context) -> list[pd.DataFrame]:
     tables = []
     totals = None
     if t08536 is not None:
-        employed = inputs.employment_totals(t08536)[["code", "year", "employed_residents"]]
+        employed = ctx.note(inputs.employment_totals(t08536))[
+            ["code", "year", "employed_residents"]
+        ]
         sums = _aggregate(employed, ctx.members, ["employed_residents"])
         parts.append(sums)
         totals = sums[ctx.levels(sums["geo_code"]) == "municipality"]
         tables.append("08536")
     if t03321 is not None:
         tables = ["03321", *tables, "07459"]
-        parts.extend(_commuting(ctx, inputs.commuting_matrix(t03321), totals))
+        parts.extend(_commuting(ctx, ctx.note(inputs.commuting_matrix(t03321)), totals))
     if not parts:
         return []
     sources = dict.fromkeys(COMMUTING_MEASURES, ";".join(tables))
@@ -717,7 +755,7 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
     t14304 = inputs.table(ctx.snapshot, "14304")
     if t14304 is None:
         return []
-    cases = inputs.casework(t14304)
+    cases = ctx.note(inputs.casework(t14304))
     members = ctx.members[ctx.members["year"].isin(set(cases["year"]))]
     out = casework.regional_case_days(cases.rename(columns={"code": "geo_code"}), members)
     out = out.astype({"geo_code": "string", "year": "int64"})
@@ -773,6 +811,7 @@ def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
     if found is None:
         return []
     units, vintage = found
+    ctx.note(units)
     definition = technology.tech_definition()
     years = [y for y in ctx.years if y < vintage] or [vintage]
     counts = technology.tech_counts(
@@ -812,7 +851,7 @@ def _goal_5(ctx: _Context) -> list[pd.DataFrame]:
     t08536 = inputs.table(ctx.snapshot, "08536")
     if t08536 is None:
         return []
-    jobs = inputs.employment_totals(t08536)[["code", "year", "jobs"]]
+    jobs = ctx.note(inputs.employment_totals(t08536))[["code", "year", "jobs"]]
     municipal_members = ctx.members[~ctx.members["geo_code"].isin(ctx.region_set)]
     jobs = _aggregate(jobs, municipal_members, ["jobs"])
     annual = ctx.municipal[["geo_code", "year", "population", "net_migration"]].merge(
@@ -840,7 +879,7 @@ def _goal_5_3(ctx: _Context) -> list[pd.DataFrame]:
     frame = ctx.muni[["code", "year", *cols]].astype({"code": "string"})
     tables = ["07459", "01223"]
     if t09817 is not None:
-        frame = frame.merge(inputs.immigrants(t09817), on=["code", "year"], how="outer")
+        frame = frame.merge(ctx.note(inputs.immigrants(t09817)), on=["code", "year"], how="outer")
         tables.insert(0, "09817")
     columns = [c for c in immigration.ADDITIVE if c in frame.columns]
     if not {"immigrants", "immigration"} & set(columns) or frame[columns].isna().all().all():

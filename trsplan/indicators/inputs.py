@@ -6,11 +6,16 @@ frame a theme function expects, so each can be tested on a hand-made frame; :fun
 reads a table from a snapshot (None when the snapshot lacks it).
 
 Rules for municipal tables
-- Codes are normalised with :func:`trsplan.geography.normalise_code` ("K-5001" → "5001").
+- Codes are classified by :mod:`trsplan.sources.regioncodes` (the one place that knows which
+  codes are municipalities; "K-5001" → "5001"). Rows of codes that are not municipalities (the
+  country "0"/"0000", counties "50"/"F-50", Svalbard "21-22"/"2100"/"2111", the continental shelf
+  "23"/"2300", "K-Rest", "9999") are set aside: never an error, never in a municipal or regional
+  sum. Each reader logs how many (``logging``, logger ``trsplan.sources.regioncodes``) and
+  records the count in ``frame.attrs["set_aside"]`` (see :func:`set_aside`).
 - A row is kept only when its code is valid on 1 January of the row's year (the year's code
   vintage). StatBank fills the cells of codes outside their validity with ``null`` and status
-  ``"."``: those rows are dropped, never read as 0. Codes that are not municipalities (the
-  country "0", counties, "K-Rest", "9999") are dropped too.
+  ``"."`` or ``".."``: those rows are dropped, never read as 0 (a dropped row that holds a
+  number is logged as a warning).
 - Missing cells of valid codes (``".."`` not available, ``":"`` confidential, ``"."`` not
   applicable) stay NaN.
 - A table published on *one* set of codes for every year (13470's ``agg_KommSummer`` series
@@ -28,6 +33,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -37,6 +44,9 @@ import pandas as pd
 from trsplan import geography
 from trsplan.errors import SnapshotError, TrsplanError
 from trsplan.snapshot import Snapshot
+from trsplan.sources import regioncodes
+
+log = logging.getLogger(__name__)
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
@@ -88,19 +98,59 @@ def synthetic(snapshot: Snapshot, table_ids: Iterable[str], sources: Iterable[st
     return any(p.synthetic for p in files) if files else snapshot.synthetic
 
 
+_TABLE_ID = re.compile(r"^\d{5}$")
+
+
+def synthetic_sources(snapshot: Snapshot, source_tables: str, fallback: bool | None = None) -> bool:
+    """True when a file that a store row's ``source_tables`` names is synthetic.
+
+    ``source_tables`` is the store's ``;``-separated list: SSB table ids ("07459"), Brønnøysund
+    extracts ("brreg:enheter (2026 extract)") and definition files (never synthetic). A row is
+    synthetic only when an input it used is, so real 07459 figures stay real beside demo tables.
+    When the list names no file of the snapshot, ``fallback`` (default: the snapshot's flag).
+    """
+    parts = [p.strip() for p in str(source_tables).split(";") if p.strip()]
+    tables = {p for p in parts if _TABLE_ID.match(p)}
+    sources = {p.split(":", 1)[0] for p in parts if p.startswith("brreg")}
+    files = [
+        f
+        for f in snapshot.files()
+        if f.source in sources or (f.source == "ssb" and f.table_id in tables)
+    ]
+    if files:
+        return any(f.synthetic for f in files)
+    return snapshot.synthetic if fallback is None else fallback
+
+
 # --- Codes ------------------------------------------------------------------------------------
 
 
 def municipality_codes(codes: pd.Series) -> pd.Series:
-    """Normalised 4-character codes ("K-5001" → "5001"); NA for codes that are not municipal."""
-    lookup = {}
-    for raw in pd.unique(codes.astype("string").dropna()):
-        try:
-            code = geography.normalise_code(str(raw))
-        except ValueError:
-            code = None
-        lookup[raw] = code if code is not None and len(code) == 4 else None
-    return codes.astype("string").map(lookup).astype("string")
+    """Plain 4-character codes ("K-5001" → "5001"); NA for codes that are not municipal."""
+    kinds = regioncodes.classify_series(codes)
+    return kinds["code"].where(kinds["kind"].eq(regioncodes.MUNICIPALITY)).astype("string")
+
+
+def municipal_rows(
+    frame: pd.DataFrame, column: str = "Region", table: str | None = None
+) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``column`` is a municipality code (made plain: "K-5001" →
+    "5001"); the rest are set aside, logged and counted in ``attrs["set_aside"]``."""
+    name = table or str(frame.attrs.get("table_id") or "?")
+    kept, summary = regioncodes.split_municipal(frame, column, table=name)
+    kept.attrs = {**frame.attrs, "set_aside": [*set_aside(frame), summary]}
+    return kept
+
+
+def set_aside(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The set-aside summaries a reader recorded on ``frame`` (empty when none)."""
+    return list(frame.attrs.get("set_aside") or [])
+
+
+def _noted(out: pd.DataFrame, *sources: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the set-aside summaries of ``sources`` (pivots and merges drop attrs)."""
+    out.attrs["set_aside"] = [s for frame in sources for s in set_aside(frame)]
+    return out
 
 
 @cache
@@ -119,14 +169,36 @@ def keep_valid(
 ) -> pd.DataFrame:
     """Rows whose code is valid on 1 January of their year (or of ``vintage`` for every row).
 
-    Years outside the municipality code years known from KLASS are dropped as well.
+    Years outside the municipality code years known from KLASS are dropped as well. Dropped rows
+    are the ``.``/``..`` cells of historical codes; one that holds a number is logged.
     """
     years = _known_years(frame[year_col])
     out = frame[frame[year_col].isin(years) & frame[code_col].notna()]
     if vintage is not None:
-        return out[out[code_col].isin(geography.valid_codes(vintage))].reset_index(drop=True)
-    valid = _valid_pairs(tuple(years)).rename(columns={"code": code_col, "year": year_col})
-    return out.merge(valid, on=[code_col, year_col], how="inner")
+        out = out[out[code_col].isin(geography.valid_codes(vintage))].reset_index(drop=True)
+    else:
+        valid = _valid_pairs(tuple(years)).rename(columns={"code": code_col, "year": year_col})
+        out = out.merge(valid, on=[code_col, year_col], how="inner")
+    _log_valued_drops(frame, out, code_col)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _log_valued_drops(before: pd.DataFrame, after: pd.DataFrame, code_col: str) -> None:
+    numeric = [
+        c for c in before.columns if c not in (code_col, "year") and before[c].dtype.kind == "f"
+    ]
+    if not numeric:
+        return
+    lost = int(before[numeric].notna().any(axis=1).sum() - after[numeric].notna().any(axis=1).sum())
+    if lost > 0:
+        log.warning(
+            "%s: %d rows with a number dropped because their %s code is not a municipality valid "
+            "in the row's year (or the year is outside the KLASS years)",
+            before.attrs.get("table_id", "?"),
+            lost,
+            code_col,
+        )
 
 
 def table_vintage(codes: pd.Series, years: Sequence[int]) -> int:
@@ -146,17 +218,19 @@ def table_vintage(codes: pd.Series, years: Sequence[int]) -> int:
 def _tidy(
     frame: pd.DataFrame, contents: dict[str, str], dims: dict[str, str], code_col: str = "Region"
 ) -> pd.DataFrame:
-    """``code, year, <dims renamed>, measure, value`` for the wanted ContentsCodes."""
-    rows = frame[frame["ContentsCode"].isin(list(contents))]
+    """``code, year, <dims renamed>, measure, value`` for the wanted ContentsCodes, municipal
+    rows only (the set-aside count in ``attrs``)."""
+    rows = municipal_rows(frame[frame["ContentsCode"].isin(list(contents))], code_col)
     out = pd.DataFrame(
         {
-            "code": municipality_codes(rows[code_col]),
+            "code": rows[code_col].astype("string"),
             "year": rows["Tid"].astype("int64"),
             **{new: rows[old].astype("string") for old, new in dims.items()},
             "measure": rows["ContentsCode"].map(contents).astype("string"),
             "value": rows["value"].astype("float64"),
         }
     )
+    out.attrs = dict(rows.attrs)
     return out
 
 
@@ -185,7 +259,7 @@ def employment_totals(t08536: pd.DataFrame) -> pd.DataFrame:
     if "Kjonn" in rows.columns:
         rows = rows[rows["Kjonn"] == "0"]
     tidy = keep_valid(_tidy(rows, EMPLOYMENT_08536, {}))
-    return _wide(tidy, ["code", "year"], list(EMPLOYMENT_08536.values()))
+    return _noted(_wide(tidy, ["code", "year"], list(EMPLOYMENT_08536.values())), tidy)
 
 
 def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
@@ -194,10 +268,10 @@ def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
     13470's ``agg_KommSummer`` codes ("K-5001") follow one set of borders for every year: the
     frame keeps them in that vintage (``attrs["vintage"]``, see :func:`table_vintage`).
     """
-    rows = t13470[t13470["ContentsCode"] == "SysselsatteArb"]
+    rows = municipal_rows(t13470[t13470["ContentsCode"] == "SysselsatteArb"])
     out = pd.DataFrame(
         {
-            "code": municipality_codes(rows["Region"]),
+            "code": rows["Region"].astype("string"),
             "year": rows["Tid"].astype("int64"),
             "industry": rows["NACE2007"].astype("string"),
             "employment": rows["value"].astype("float64"),
@@ -206,7 +280,7 @@ def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
     out = out[out["code"].notna() & out["industry"].ne("00-99")]
     vintage = table_vintage(out["code"], sorted(out["year"].unique()))
     out = keep_valid(out, vintage=vintage).sort_values(["year", "code", "industry"])
-    out = out.reset_index(drop=True)
+    out = _noted(out.reset_index(drop=True), rows)
     out.attrs["vintage"] = vintage
     return out
 
@@ -214,17 +288,18 @@ def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
 def commuting_matrix(t03321: pd.DataFrame) -> pd.DataFrame:
     """``residence, workplace, year, employed`` from 03321 (both codes valid in the year)."""
     rows = t03321[t03321["ContentsCode"] == "Sysselsatte"]
+    rows = municipal_rows(municipal_rows(rows, "Bokommuen"), "ArbstedKomm")
     out = pd.DataFrame(
         {
-            "residence": municipality_codes(rows["Bokommuen"]),
-            "workplace": municipality_codes(rows["ArbstedKomm"]),
+            "residence": rows["Bokommuen"].astype("string"),
+            "workplace": rows["ArbstedKomm"].astype("string"),
             "year": rows["Tid"].astype("int64"),
             "employed": rows["value"].astype("float64"),
         }
     )
     out = keep_valid(out, code_col="residence")
     out = keep_valid(out, code_col="workplace")
-    return out.sort_values(["year", "workplace", "residence"], ignore_index=True)
+    return _noted(out.sort_values(["year", "workplace", "residence"], ignore_index=True), rows)
 
 
 def new_enterprises(t08316: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +313,7 @@ def new_enterprises(t08316: pd.DataFrame) -> pd.DataFrame:
         rows = rows[rows["OverlevAar"] == rows["OverlevAar"].min()]
     tidy = _tidy(rows, {"Foretak": "new_enterprises"}, {"NACE2007": "industry"})
     tidy["industry"] = _industry(tidy["industry"])
-    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["new_enterprises"])
+    return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["new_enterprises"]), tidy)
 
 
 def establishments(t07091: pd.DataFrame) -> pd.DataFrame:
@@ -247,7 +322,7 @@ def establishments(t07091: pd.DataFrame) -> pd.DataFrame:
     rows = t07091[(t07091["ContentsCode"] == "Bedrifter") & (t07091["AntAnsatte"] == "99")]
     tidy = _tidy(rows, {"Bedrifter": "firms"}, {"NACE2007": "industry"})
     tidy["industry"] = _industry(tidy["industry"])
-    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["firms"])
+    return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["firms"]), tidy)
 
 
 def startup_cells(new: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
@@ -270,20 +345,24 @@ def casework(t14304: pd.DataFrame) -> pd.DataFrame:
     """``code, year`` and the mean-days and case-count columns of
     :mod:`trsplan.indicators.casework` (14304; non-reporters stay NaN)."""
     tidy = keep_valid(_tidy(t14304, CASEWORK_14304, {}))
-    return _wide(tidy, ["code", "year"], list(CASEWORK_14304.values()))
+    return _noted(_wide(tidy, ["code", "year"], list(CASEWORK_14304.values())), tidy)
 
 
 def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     """``county, year, industry, value_added, wage_costs, employment_1000`` for the counties of
-    each year (11713, NOK million). The country ("0"), the continental shelf ("23") and the
-    all-industries total ("00-99") are left out: the county rows partition mainland value added.
+    each year (11713, NOK million). Only county codes are kept (:mod:`trsplan.sources.regioncodes`):
+    the country ("0"), the continental shelf ("23") and any other aggregate are set aside, and
+    the all-industries total ("00-99") is left out: the county rows partition mainland value
+    added.
     """
     rows = t11713[t11713["ContentsCode"].isin(list(ACCOUNTS_11713))]
-    rows = rows[~rows["Region"].isin([NATIONAL_11713, SHELF_11713])]
+    rows, summary = regioncodes.split_municipal(
+        rows, "Region", table=str(t11713.attrs.get("table_id") or "11713"), keep=regioncodes.COUNTY
+    )
     rows = rows[~rows["NACE2007"].isin(TOTAL_INDUSTRIES)]
     tidy = pd.DataFrame(
         {
-            "county": rows["Region"].astype("string").str.replace(r"^F-", "", regex=True),
+            "county": rows["Region"].astype("string"),
             "year": rows["Tid"].astype("int64"),
             "industry": rows["NACE2007"].astype("string"),
             "measure": rows["ContentsCode"].map(ACCOUNTS_11713).astype("string"),
@@ -292,7 +371,9 @@ def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     )
     wide = _wide(tidy, ["county", "year", "industry"], list(ACCOUNTS_11713.values()))
     # a county without figures in a year (it did not exist then: status ".") is not a county then
-    return wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
+    out = wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
+    out.attrs["set_aside"] = [summary]
+    return out
 
 
 def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +381,7 @@ def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:
     (placeholder id 99901; codes of the year's vintage)."""
     tidy = _tidy(t99901, {"Lonnssum": "wage_bill"}, {"NACE2007": "industry"})
     tidy = tidy[~tidy["industry"].isin(TOTAL_INDUSTRIES)]
-    return _wide(keep_valid(tidy), ["code", "year", "industry"], ["wage_bill"])
+    return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["wage_bill"]), tidy)
 
 
 def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +391,7 @@ def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
         if dim in rows.columns:
             rows = rows[rows[dim] == code]
     tidy = keep_valid(_tidy(rows, {"Personer1": "immigrants"}, {}))
-    return _wide(tidy, ["code", "year"], ["immigrants"])
+    return _noted(_wide(tidy, ["code", "year"], ["immigrants"]), tidy)
 
 
 # --- Brønnøysund ------------------------------------------------------------------------------
@@ -342,7 +423,35 @@ def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame
     except ValueError as exc:
         raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at") from exc
     vintage = min(max(year, geography.first_year()), geography.last_year())
+    units.attrs["set_aside"] = _brreg_set_aside(units, f"brreg:{provenance.name}")
     return units, vintage
+
+
+#: The municipality columns of the Enhetsregisteret extracts (enheter, underenheter).
+BRREG_MUNICIPALITY_COLUMNS = (
+    "forretningsadresse.kommunenummer",
+    "beliggenhetsadresse.kommunenummer",
+)
+
+
+def _brreg_set_aside(units: pd.DataFrame, name: str) -> list[dict[str, object]]:
+    """Count (and log) the units whose municipality is not a municipality (Svalbard "2100",
+    "9999"; units without an address in Norway have none and are counted as "missing"). They
+    stay in the frame: the counts are made for municipality codes only, so they never enter a
+    municipal, regional or national sum."""
+    column = next((c for c in BRREG_MUNICIPALITY_COLUMNS if c in units.columns), None)
+    if column is None:
+        return []
+    codes = units[column].astype("string").str.strip()
+    _, summary = regioncodes.split_municipal(
+        pd.DataFrame({column: codes.dropna()}), column, table=name
+    )
+    missing = int(codes.isna().sum())
+    if missing:
+        summary["by_kind"] = {**summary["by_kind"], "missing": missing}
+        summary["rows"] = int(summary["rows"]) + missing
+        log.info("%s: %d units without %s", name, missing, column)
+    return [summary]
 
 
 # --- Member frames ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trsplan import geography
+from trsplan.sources import regioncodes
 
 # 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
 # there count every move across the municipal border, from abroad included.
@@ -88,12 +89,22 @@ def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.merge(valid, on=["code", "year"], how="inner")
 
 
-def _flows(tidy: pd.DataFrame, codes: dict[str, str]) -> pd.DataFrame:
+def _municipal(rows: pd.DataFrame, notes: list[dict[str, object]]) -> pd.DataFrame:
+    """The municipal rows (plain codes); the summary of the rows set aside goes to ``notes``."""
+    table = str(rows.attrs.get("table_id") or "?")
+    kept, summary = regioncodes.split_municipal(rows, "Region", table=table)
+    notes.append(summary)
+    return kept
+
+
+def _flows(
+    tidy: pd.DataFrame, codes: dict[str, str], notes: list[dict[str, object]] | None = None
+) -> pd.DataFrame:
     """Wide ``code, year, <flows>`` from a tidy table of annual values (``Tid`` = ``2024``)."""
-    rows = tidy[tidy["ContentsCode"].isin(list(codes))]
+    rows = _municipal(tidy[tidy["ContentsCode"].isin(list(codes))], [] if notes is None else notes)
     flows = pd.DataFrame(
         {
-            "code": rows["Region"].map(geography.normalise_code).astype("string"),
+            "code": rows["Region"].astype("string"),
             "year": rows["Tid"].astype("int64"),
             "measure": rows["ContentsCode"].map(codes),
             "value": rows["value"].astype("float64"),
@@ -118,25 +129,30 @@ def municipal_frame(
     """Wide frame ``code, year, population, <flows>`` in each year's code vintage.
 
     Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN; without 01223 the
-    split of migration into domestic and international is missing.
+    split of migration into domestic and international is missing. Rows of codes that are not
+    municipalities are set aside (:mod:`trsplan.sources.regioncodes`); ``attrs["set_aside"]``
+    lists a summary per table.
     """
-    pop = pop_07459[pop_07459["ContentsCode"] == POPULATION_07459]
+    notes: list[dict[str, object]] = []
+    pop = _municipal(pop_07459[pop_07459["ContentsCode"] == POPULATION_07459], notes)
     pop = pd.DataFrame(
         {
-            "code": pop["Region"].map(geography.normalise_code).astype("string"),
+            "code": pop["Region"].astype("string"),
             "year": pop["Tid"].astype("int64"),
             "population": pop["value"].astype("float64"),
         }
     )
     frame = _valid_rows(pop).merge(
-        _valid_rows(_flows(changes_06913, CHANGES_06913)), on=["code", "year"], how="outer"
+        _valid_rows(_flows(changes_06913, CHANGES_06913, notes)), on=["code", "year"], how="outer"
     )
     if migration_01223 is not None:
         totals = year_to_date_totals(migration_01223)
-        migration = _valid_rows(_flows(totals, MIGRATION_01223))
+        migration = _valid_rows(_flows(totals, MIGRATION_01223, notes))
         frame = frame.merge(migration, on=["code", "year"], how="left")
     frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
-    return frame.sort_values(["year", "code"], ignore_index=True)
+    frame = frame.sort_values(["year", "code"], ignore_index=True)
+    frame.attrs["set_aside"] = notes
+    return frame
 
 
 def derive(frame: pd.DataFrame) -> pd.DataFrame:
