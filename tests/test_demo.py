@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic_checks import assert_synthetic_payload
 
 from trsplan import demo, geography, paths
 from trsplan.errors import TrsplanError
@@ -54,9 +55,9 @@ def test_every_file_says_synthetic(snapshot: Snapshot) -> None:
         assert meta["source"] == "ssb" and meta["table_id"] == table_id
         assert meta["licence"] == demo.LICENCE
         assert meta["generator"] == f"trsplan.demo seed={demo.SEED}"
-        assert meta["url"].startswith(
-            f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data?"
-        )
+        assert meta["url"] is None  # generated, not retrieved
+        payload = json.loads((SSB_DIR / name).read_text(encoding="utf-8"))
+        assert_synthetic_payload(payload, f"trsplan.demo seed={demo.SEED}")
         assert meta["retrieved_at"] == demo.RETRIEVED_AT
         selection = {s["variableCode"]: s for s in meta["query"]["selection"]}
         assert set(selection) == {"Region", "ContentsCode", "Tid"}  # Kjonn, Alder eliminated

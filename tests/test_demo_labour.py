@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from synthetic_checks import assert_synthetic_payload
 
 from trsplan import demo_labour, geography, paths
 from trsplan.indicators import technology
@@ -105,19 +106,20 @@ def test_every_file_is_synthetic_with_provenance(snapshot: Snapshot) -> None:
             table_id = name.removesuffix(".json")
             assert meta["table_id"] == table_id
             assert meta["licence"] == demo_labour.LICENCE
-            assert meta["url"] == (
-                f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data?lang=no"
-                "&outputFormat=json-stat2"
-            )
+            assert meta["url"] is None  # generated, not retrieved
             assert meta["query"]["api"] == "v2" and meta["query"]["method"] == "POST"
             obj = json.loads(payload)
             assert obj["version"] == "2.0" and obj["class"] == "dataset"
             assert "SYNTETISKE DEMODATA" in obj["note"][0]
             assert obj["extension"]["px"]["tableid"] == table_id
             assert obj["label"].startswith(f"{table_id}: ")
+            assert_synthetic_payload(obj, f"trsplan.demo_labour seed={demo_labour.SEED}")
         else:
             assert meta["media_type"] == "application/gzip"
-            assert meta["url"].startswith("https://data.brreg.no/enhetsregisteret/api/")
+            assert meta["url"] is None  # generated, not downloaded
+            assert meta["query"]["layout_of"].startswith(
+                "https://data.brreg.no/enhetsregisteret/api/"
+            )
             assert meta["licence"] == demo_labour.BRREG_LICENCE
 
 

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from synthetic_checks import assert_synthetic_payload
 
 from trsplan import demo_public, geography, paths
 from trsplan.indicators import casework
@@ -63,13 +64,11 @@ def test_every_file_is_synthetic_with_provenance(snapshot: Snapshot) -> None:
         assert meta["generator"] == f"trsplan.demo_public seed={demo_public.SEED}"
         assert meta["retrieved_at"] == demo_public.RETRIEVED_AT
         assert meta["licence"] == demo_public.LICENCE
-        assert meta["url"] == (
-            f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data"
-            "?lang=no&outputFormat=json-stat2"
-        )
+        assert meta["url"] is None  # generated, not retrieved
         assert meta["query"]["api"] == "v2" and meta["query"]["method"] == "POST"
         payload = json.loads(snapshot.read_bytes("ssb", name))  # also checks the sha256
         assert "SYNTETISKE DEMODATA" in payload["note"][0]
+        assert_synthetic_payload(payload, f"trsplan.demo_public seed={demo_public.SEED}")
         assert payload["extension"]["px"]["tableid"] == table_id
         assert payload["label"].startswith(f"{table_id}: ")
         assert meta["query"]["cells"] == len(payload["value"])

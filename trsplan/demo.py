@@ -998,6 +998,7 @@ def _encode(
         notes=note,
         decimals=0,
         api="v2",
+        synthetic=f"trsplan.demo seed={seed}",
     )
     return dumps_jsonstat(obj), _meta(table_id, _query(codes, list(contents), periods), seed)
 
@@ -1005,10 +1006,11 @@ def _encode(
 def snapshot_meta(
     table_id: str, query: dict[str, Any], generator: str, *, updated: str, licence: str = LICENCE
 ) -> dict[str, Any]:
-    """Provenance for a synthetic payload, as if downloaded from the v2 API (all demo modules)."""
+    """Provenance for a synthetic payload (all demo modules): the generator is its source; it
+    has no URL, since nothing was retrieved (``query`` is the selection it imitates)."""
     return {
         "table_id": table_id,
-        "url": f"{API_BASE}/tables/{table_id}/data?lang=no&outputFormat=json-stat2",
+        "url": None,
         "query": query,
         "retrieved_at": RETRIEVED_AT,
         "licence": licence,

@@ -742,6 +742,7 @@ def _frame(
 
 
 def _dataset(
+    generator: str,
     table_id: str,
     label: str,
     dims: Sequence[str],
@@ -767,6 +768,7 @@ def _dataset(
         notes=list(notes),
         decimals=0,
         api="v2",
+        synthetic=generator,
     )
     return dumps_jsonstat(obj)
 
@@ -835,6 +837,7 @@ def build_payloads(
     dims = ["Region", "NACE2007", "Kjonn", "ContentsCode", "Tid"]
     cats = [codes, nace, ["0"], list(contents), [str(y) for y in years]]
     payload = _dataset(
+        f"trsplan.demo_labour seed={sim.seed}",  # the generator: the payload's source
         "08536",
         "08536: Sysselsatte per 4. kvartal, etter region, næring (SN2007), kjønn, "
         "statistikkvariabel og år",
@@ -872,6 +875,7 @@ def build_payloads(
     k_codes = [f"K-{c}" for c in codes24]
     contents = {"SysselsatteArb": "Sysselsatte personer etter arbeidssted"}
     payload = _dataset(
+        f"trsplan.demo_labour seed={sim.seed}",  # the generator: the payload's source
         "13470",
         "13470: Sysselsatte per 4. kvartal, etter region, næring (SN2007), statistikkvariabel "
         "og år",
@@ -909,6 +913,7 @@ def build_payloads(
     values = flows[:, :, None, :]  # Bokommuen, ArbstedKomm, Contents, Tid
     contents = {"Sysselsatte": "Sysselsatte"}
     payload = _dataset(
+        f"trsplan.demo_labour seed={sim.seed}",  # the generator: the payload's source
         "03321",
         "03321: Sysselsatte (4. kvartal), etter bostedskommune, arbeidsstedskommune, "
         "statistikkvariabel og år",
@@ -952,6 +957,7 @@ def build_payloads(
     nace = dict(es["nace"])
     contents = {"Bedrifter": "Bedrifter"}
     payload = _dataset(
+        f"trsplan.demo_labour seed={sim.seed}",  # the generator: the payload's source
         "07091",
         "07091: Bedrifter, etter region, næring (SN2007), antall ansatte, statistikkvariabel og år",
         ["Region", "NACE2007", "AntAnsatte", "ContentsCode", "Tid"],
@@ -998,6 +1004,7 @@ def build_payloads(
     }
     dims = ["Region", *fixed, "ContentsCode", "Tid"]
     payload = _dataset(
+        f"trsplan.demo_labour seed={sim.seed}",  # the generator: the payload's source
         "08316",
         "08316: Nyetablerte foretak, etter region, næring (SN2007), organisasjonsform, antall "
         "sysselsatte, overlevelsesår, overlevelse, statistikkvariabel og år",
@@ -1353,14 +1360,14 @@ def _brreg_files(
         ("underenheter", underenheter, UNDERENHET_COLUMNS),
     ):
         payload = _gzip(_csv(columns, frame), f"{kind}.csv")
-        url = f"{BRREG_BASE}/{kind}/lastned/csv"
+        imitated = f"{BRREG_BASE}/{kind}/lastned/csv"
         out[f"{kind}.csv.gz"] = (
             payload,
             {
                 "table_id": None,
-                "url": url,
+                "url": None,  # generated, not downloaded
                 "query": {
-                    "download": url,
+                    "layout_of": imitated,
                     "format": "csv (gzip): the bulk layout, columns are dotted JSON paths",
                     "rows": len(frame),
                     "columns": list(columns),

@@ -1003,7 +1003,7 @@ def _meta(table_id: str, n_cells: int, seed: int, fallback: list[dict[str, Any]]
         query["notes"] = WAGE_NOTES
     return {
         "table_id": table_id,
-        "url": f"{API_BASE}/tables/{table_id}/data?lang=no&outputFormat=json-stat2",
+        "url": None,  # generated, not retrieved: the generator is the source
         "query": query,
         "retrieved_at": RETRIEVED_AT,
         "licence": LICENCE,
@@ -1042,6 +1042,7 @@ def _encode(
         notes=notes,
         decimals=max(d for _, d in units.values()),
         api="v2",
+        synthetic=f"trsplan.demo_public seed={seed}",
     )
     return dumps_jsonstat(obj), _meta(table_id, len(frame), seed, fallback)
 

@@ -428,8 +428,14 @@ def to_jsonstat(
     category_order: Mapping[str, Sequence[str]] | None = None,
     notes: Sequence[str] | None = None,
     decimals: int | None = None,
+    synthetic: str | None = None,
 ) -> dict[str, Any]:
     """Write a tidy frame as a JSON-stat 2.0 dataset in the StatBank (PxWebApi) layout.
+
+    ``synthetic`` names the generator of synthetic data (e.g. ``"trsplan.demo seed=1"``): the
+    dataset's ``source`` is then that generator, it has no StatBank ``link`` and no
+    ``official-statistics`` flag, and its root ``extension`` says ``synthetic: true`` with the
+    ``generator``, so made-up numbers never pass as official statistics.
 
     ``dimensions`` are the frame's dimension columns in ``id`` order (codes are written with
     ``str()``). Categories appear in the order of first appearance in the frame unless
@@ -445,6 +451,8 @@ def to_jsonstat(
     """
     if api not in ("v0", "v2"):
         raise JsonStatError(f"api must be 'v0' or 'v2', not {api!r}")
+    if synthetic is not None:
+        source = f"{synthetic} (syntetiske demodata, ikke offisiell statistikk)"
     dims = list(dimensions)
     if len(set(dims)) != len(dims):
         raise JsonStatError(f"dimensions repeat a column: {dims}")
@@ -572,6 +580,8 @@ def to_jsonstat(
         out["role"] = role
         out["version"] = "2.0"
         out["extension"] = {"px": {"infofile": "None", "tableid": table_id, "decimals": decimals}}
+        if synthetic is not None:
+            out["extension"] |= {"synthetic": True, "generator": synthetic}
         return out
 
     heading = [d for d in dims if d in metric_dims or d in time_dims]
@@ -582,7 +592,9 @@ def to_jsonstat(
         "label": label,
         "source": source,
         "updated": updated,
-        "link": {
+    }
+    if synthetic is None:
+        out["link"] = {
             "related": [
                 {
                     "extension": {"relation": "statbank-table"},
@@ -591,31 +603,35 @@ def to_jsonstat(
                     "type": "text/html",
                 }
             ]
-        },
-    }
+        }
     if notes:
         out["note"] = [str(n) for n in notes]
     out["role"] = role
     out["id"] = dims
     out["size"] = sizes
     out["dimension"] = dimension
+    px: dict[str, Any] = {
+        "infofile": "None",
+        "tableid": table_id,
+        "decimals": decimals,
+        "official-statistics": True,
+        "language": "no",
+        "contents": _contents(label),
+        "descriptiondefault": False,
+        "heading": heading,
+        "stub": [d for d in dims if d not in heading],
+        "matrix": table_id,
+    }
+    if synthetic is not None:
+        del px["official-statistics"]
     out["extension"] = {
-        "px": {
-            "infofile": "None",
-            "tableid": table_id,
-            "decimals": decimals,
-            "official-statistics": True,
-            "language": "no",
-            "contents": _contents(label),
-            "descriptiondefault": False,
-            "heading": heading,
-            "stub": [d for d in dims if d not in heading],
-            "matrix": table_id,
-        },
+        "px": px,
         "contact": [],
         "firstPeriod": time_codes[0] if time_codes else None,
         "lastPeriod": time_codes[-1] if time_codes else None,
     }
+    if synthetic is not None:
+        out["extension"] |= {"synthetic": True, "generator": synthetic}
     out["value"] = value_list
     if status:
         out["status"] = status
