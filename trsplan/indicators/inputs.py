@@ -75,6 +75,8 @@ TOTAL = "total"
 #: The municipal wage bill by place of work: a PLACEHOLDER table id (no real StatBank table was
 #: identified; see trsplan/demo_public.py), ContentsCode "Lonnssum" (NOK million).
 WAGE_TABLE = "99901"
+#: Table ids that are not StatBank tables (invented for the demo): never shown as an SSB table.
+PLACEHOLDER_TABLES = frozenset({WAGE_TABLE})
 
 
 # --- Reading ----------------------------------------------------------------------------------

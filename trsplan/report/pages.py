@@ -12,7 +12,14 @@ import pandas as pd
 
 from trsplan import geography
 from trsplan.indicators.store import read_store, select, wide
-from trsplan.report.text import DEMO_BANNER, fmt_number, fmt_percent, label
+from trsplan.report.text import (
+    DEMO_BANNER,
+    PLACEHOLDER_SOURCE,
+    PLACEHOLDER_TABLES,
+    fmt_number,
+    fmt_percent,
+    label,
+)
 
 COMPONENTS = ["natural_increase", "net_domestic_migration", "net_international_migration"]
 KEY_FIGURES = [
@@ -227,5 +234,7 @@ def sources_html(
         f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
         for p, h in sorted(used.items())
     )
-    text = f"<p>{html.escape(lead + ', '.join(tables) + '.')} {html.escape(note)}</p>"
+    ssb = [t for t in tables if t not in PLACEHOLDER_TABLES]
+    extra = f"; {PLACEHOLDER_SOURCE[lang]}" if len(ssb) < len(tables) else ""
+    text = f"<p>{html.escape(lead + ', '.join(ssb) + extra + '.')} {html.escape(note)}</p>"
     return text + (f"<ul>{items}</ul>" if items else "")

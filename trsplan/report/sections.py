@@ -15,7 +15,7 @@ from trsplan import geography
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
-from trsplan.report.text import fmt_number, label, unit_label
+from trsplan.report.text import fmt_number, label, source_text, unit_label
 from trsplan.targets import load_targets
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
@@ -231,7 +231,8 @@ def methods_html(store: pd.DataFrame, lang: str) -> str:
     body = "".join(
         f"<tr><td>{html.escape(indicator_label(r.indicator_id, lang))} "
         f"<small>(<code>{html.escape(r.indicator_id)}</code>)</small></td>"
-        f"<td>{html.escape(str(r.unit))}</td><td>{html.escape(str(r.source_tables))}</td></tr>"
+        f"<td>{html.escape(str(r.unit))}</td>"
+        f"<td>{html.escape(source_text(r.source_tables, lang))}</td></tr>"
         for r in rows.sort_values("indicator_id").itertuples()
     )
     return f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'

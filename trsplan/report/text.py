@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import math
 
+from trsplan.indicators.inputs import PLACEHOLDER_TABLES
+
 LANGUAGES = ("nb", "en")
 DEMO_BANNER = {
     "nb": "Demodata (syntetiske) – Demo data (synthetic): tallene er laget av en generator "
     "og er ikke offisiell statistikk.",
     "en": "Demo data (synthetic): the numbers come from a generator, not from official statistics.",
 }
+
+PLACEHOLDER_SOURCE = {
+    "nb": "syntetisk (trsplan demo-generator, ingen SSB-tabell)",
+    "en": "synthetic (trsplan demo generator, no SSB table)",
+}
+
+
+def source_text(source_tables: str, lang: str = "nb") -> str:
+    """A store row's ``source_tables`` for people: an invented table id (the demo's wage-bill
+    placeholder 99901) is shown as synthetic, never as an SSB table."""
+    parts = [p for p in str(source_tables).split(";") if p]
+    shown = [PLACEHOLDER_SOURCE[lang] if p in PLACEHOLDER_TABLES else p for p in parts]
+    return "; ".join(dict.fromkeys(shown))
+
 
 LABELS: dict[str, dict[str, str]] = {
     "population": {"nb": "Folkemengde 1. januar", "en": "Population 1 January"},
