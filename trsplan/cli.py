@@ -23,6 +23,15 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _set_aside_note(store: object) -> None:
+    """Say on stderr which rows of other region codes (Svalbard, the shelf, K-Rest, ...) the
+    readers set aside, so stdout stays the table."""
+    from trsplan.sources.regioncodes import set_aside_text
+
+    for summary in getattr(store, "attrs", {}).get("set_aside", {}).values():
+        console.print(f"note: {set_aside_text(summary)}", highlight=False)
+
+
 @app.command()
 def report(
     year: Annotated[
@@ -176,6 +185,7 @@ def indicators(
                 f"{years[0]}–{years[-1]}; choose a year in that range or run `trsplan fetch`"
             )
         store = compute_store(snap)
+        _set_aside_note(store)
         year = check_year(store, year)
         geos = region_filter(store, region, year) if region else None
         statuses, _ = evaluate(store, year, geo_codes=geos)
