@@ -302,3 +302,16 @@ def test_indicators_and_report_run_on_the_realistic_snapshot(realistic: Path, tm
     assert run.returncode == 0, run.stdout + run.stderr
     pages = list(out.rglob("*.html"))
     assert pages, "no report written"
+
+
+def test_a_number_on_a_code_outside_its_years_is_dropped_with_a_warning(caplog) -> None:
+    # an agg_KommSummer series back-casts K-5001 Trondheim to 2017, before the code existed
+    pop = _jsonstat_frame(
+        ["K-5001", "K-1601"], ["Personer1"], ["2017"], [190_000.0, 190_464.0], [None, None], "07459"
+    )
+    changes = pop.assign(ContentsCode="Folketilvekst", value=np.nan)
+    changes.attrs = {**pop.attrs, "table_id": "06913"}
+    with caplog.at_level(logging.WARNING, logger="trsplan.sources.regioncodes"):
+        frame = population.municipal_frame(pop, changes)
+    assert frame[["code", "population"]].values.tolist() == [["1601", 190_464.0]]
+    assert "07459: 1 rows with a number dropped" in caplog.text

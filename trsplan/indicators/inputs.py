@@ -181,26 +181,9 @@ def keep_valid(
     else:
         valid = _valid_pairs(tuple(years)).rename(columns={"code": code_col, "year": year_col})
         out = out.merge(valid, on=[code_col, year_col], how="inner")
-    _log_valued_drops(frame, out, code_col)
+    regioncodes.warn_dropped_numbers(frame, out, str(frame.attrs.get("table_id") or "?"), code_col)
     out.attrs = dict(frame.attrs)
     return out
-
-
-def _log_valued_drops(before: pd.DataFrame, after: pd.DataFrame, code_col: str) -> None:
-    numeric = [
-        c for c in before.columns if c not in (code_col, "year") and before[c].dtype.kind == "f"
-    ]
-    if not numeric:
-        return
-    lost = int(before[numeric].notna().any(axis=1).sum() - after[numeric].notna().any(axis=1).sum())
-    if lost > 0:
-        log.warning(
-            "%s: %d rows with a number dropped because their %s code is not a municipality valid "
-            "in the row's year (or the year is outside the KLASS years)",
-            before.attrs.get("table_id", "?"),
-            lost,
-            code_col,
-        )
 
 
 def table_vintage(codes: pd.Series, years: Sequence[int]) -> int:

@@ -80,13 +80,15 @@ SOURCES["population_share_norway"] = "07459"
 SOURCES["population_growth_pct"] = "07459;06913"
 
 
-def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
+def _valid_rows(frame: pd.DataFrame, table: str = "?") -> pd.DataFrame:
     """Keep rows whose code is valid in the row's year (the rest are '.' cells of old codes)."""
     valid = pd.DataFrame(
         [(c, y) for y in sorted(frame["year"].unique()) for c in geography.valid_codes(int(y))],
         columns=["code", "year"],
     ).astype({"code": "string", "year": "int64"})
-    return frame.merge(valid, on=["code", "year"], how="inner")
+    kept = frame.merge(valid, on=["code", "year"], how="inner")
+    regioncodes.warn_dropped_numbers(frame, kept, table)
+    return kept
 
 
 def _municipal(rows: pd.DataFrame, notes: list[dict[str, object]]) -> pd.DataFrame:
@@ -142,12 +144,14 @@ def municipal_frame(
             "population": pop["value"].astype("float64"),
         }
     )
-    frame = _valid_rows(pop).merge(
-        _valid_rows(_flows(changes_06913, CHANGES_06913, notes)), on=["code", "year"], how="outer"
+    frame = _valid_rows(pop, "07459").merge(
+        _valid_rows(_flows(changes_06913, CHANGES_06913, notes), "06913"),
+        on=["code", "year"],
+        how="outer",
     )
     if migration_01223 is not None:
         totals = year_to_date_totals(migration_01223)
-        migration = _valid_rows(_flows(totals, MIGRATION_01223, notes))
+        migration = _valid_rows(_flows(totals, MIGRATION_01223, notes), "01223")
         frame = frame.merge(migration, on=["code", "year"], how="left")
     frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
     frame = frame.sort_values(["year", "code"], ignore_index=True)

@@ -158,6 +158,32 @@ def split_municipal(
     return kept, summary
 
 
+def warn_dropped_numbers(
+    before: pd.DataFrame, after: pd.DataFrame, table: str, column: str = "code"
+) -> int:
+    """Log a warning when rows dropped for their code's validity held numbers.
+
+    StatBank fills a code's years outside its validity with ``.``/``..`` (NaN), so dropping them
+    loses nothing; a number there means the table is on one code vintage for every year (an
+    ``agg_KommSummer`` series) and must be read that way. Returns how many such rows.
+    """
+    numeric = [
+        c for c in before.columns if c not in (column, "year") and before[c].dtype.kind == "f"
+    ]
+    if not numeric:
+        return 0
+    lost = int(before[numeric].notna().any(axis=1).sum() - after[numeric].notna().any(axis=1).sum())
+    if lost > 0:
+        log.warning(
+            "%s: %d rows with a number dropped because their %s is not a municipality code "
+            "valid in the row's year (a series on one code vintage, e.g. agg_KommSummer?)",
+            table,
+            lost,
+            column,
+        )
+    return max(lost, 0)
+
+
 def _summary(
     aside: pd.DataFrame, kinds: pd.DataFrame, table: str, column: str, value_col: str
 ) -> dict[str, object]:
