@@ -129,12 +129,10 @@ def _industry_line(goal_id: str, rows: pd.DataFrame, previous: pd.DataFrame, lan
     counts = rows.groupby("status", sort=False).size()
     key = max(counts.index, key=lambda k: (counts[k], _rank(k)))
     lead = rows[rows["status"] == key].iloc[0]
-    parts = [
-        f"{_symbol(r)} "
-        + words("industries_rising", lang, n=int(counts[r["status"]]), total=len(rows))
-        + f" {_word(r, lang)}"
+    tally = ", ".join(
+        f"{_symbol(r)} {int(counts[r['status']])}"
         for _, r in rows.drop_duplicates("status").iterrows()
-    ]
+    )
     before = previous[previous["goal_id"] == goal_id] if len(previous) else previous
     prev_key = None
     prev_text = ".."
