@@ -22,6 +22,8 @@ from trsplan.targets import load_targets
 STATUS_ORDER = [s.value for s in Status]
 EVALUATION_INTERVAL = 2  # the plan is evaluated every second year
 COUNT_UNITS = ("persons", "companies", "count", "days")
+#: The register's reasons for a municipality with no entry (trsplan.indicators.evaluation).
+NOT_REGISTERED = ("ikke registrert", "nothing registered")
 
 
 @dataclass(frozen=True)
@@ -59,14 +61,14 @@ def _measured(rows: pd.DataFrame) -> pd.Series:
     return (rows["status"] != Status.NOT_ASSESSED.value) | rows["latest_value"].notna()
 
 
-def _word(row, lang: str) -> str:
+def status_word(row, lang: str) -> str:
     column = f"status_{lang}"
     if column in row and pd.notna(row[column]):
         return str(row[column])
     return Status(row["status"]).label(lang)
 
 
-def _symbol(row) -> str:
+def status_symbol(row) -> str:
     if "status_symbol" in row and pd.notna(row["status_symbol"]):
         return str(row["status_symbol"])
     return Status(row["status"]).symbol
@@ -130,7 +132,7 @@ def _industry_line(goal_id: str, rows: pd.DataFrame, previous: pd.DataFrame, lan
     key = max(counts.index, key=lambda k: (counts[k], _rank(k)))
     lead = rows[rows["status"] == key].iloc[0]
     tally = ", ".join(
-        f"{_symbol(r)} {int(counts[r['status']])}"
+        f"{status_symbol(r)} {int(counts[r['status']])}"
         for _, r in rows.drop_duplicates("status").iterrows()
     )
     before = previous[previous["goal_id"] == goal_id] if len(previous) else previous
@@ -140,14 +142,14 @@ def _industry_line(goal_id: str, rows: pd.DataFrame, previous: pd.DataFrame, lan
         prev_counts = before.groupby("status", sort=False).size()
         prev_key = max(prev_counts.index, key=lambda k: (prev_counts[k], _rank(k)))
         prev_text = "; ".join(
-            f"{_symbol(r)} {int(prev_counts[r['status']])}/{len(before)}"
+            f"{status_symbol(r)} {int(prev_counts[r['status']])}/{len(before)}"
             for _, r in before.drop_duplicates("status").iterrows()
         )
     return GoalLine(
         goal_id,
         key,
-        _symbol(lead),
-        _word(lead, lang),
+        status_symbol(lead),
+        status_word(lead, lang),
         words("industries", lang, text=tally, total=len(rows)),
         format_target(lead, lang),
         prev_text,
@@ -191,14 +193,14 @@ def goal_lines(
         prev_text, prev_key = "..", None
         if before is not None:
             prev_key = str(before["status"])
-            prev_text = f"{_symbol(before)} {_word(before, lang)}"
+            prev_text = f"{status_symbol(before)} {status_word(before, lang)}"
             if pd.notna(before["latest_value"]):
                 prev_text += f", {_latest(before, lang)}"
         more = ""
         if len(others):
             tally = others.groupby("status", sort=False).size()
             text = ", ".join(
-                f"{_symbol(r)} {int(tally[r['status']])}"
+                f"{status_symbol(r)} {int(tally[r['status']])}"
                 for _, r in others.drop_duplicates("status").iterrows()
             )
             more = words("more_targets", lang, n=len(others), text=text)
@@ -206,8 +208,8 @@ def goal_lines(
             GoalLine(
                 str(goal_id),
                 str(lead["status"]),
-                _symbol(lead),
-                _word(lead, lang),
+                status_symbol(lead),
+                status_word(lead, lang),
                 _latest(lead, lang),
                 format_target(lead, lang),
                 prev_text,
@@ -221,9 +223,10 @@ def goal_lines(
 def _why_not(row, lang: str) -> str:
     indicator = str(row["indicator_id"]) if pd.notna(row["indicator_id"]) else ""
     reason = row.get(f"reason_{lang}")
-    nobody = pd.isna(reason) or str(reason).startswith("0 ") or "not registered" in str(reason)
+    nobody = pd.isna(reason) or str(reason).startswith("0 ") or str(reason) in NOT_REGISTERED
     if indicator.startswith("register") and pd.isna(row["latest_value"]) and nobody:
-        return words("no_register", lang)
+        own = row.get("geo_level") == "municipality"
+        return words("no_register_own" if own else "no_register", lang)
     if pd.isna(row["latest_value"]) and indicator and not indicator.startswith("register"):
         from trsplan.report.text import label
 
@@ -348,8 +351,9 @@ def verdict_text(
             words("verdict_measured", lang, total=len(lines), parts=join_words(parts, lang))
         )
     if unmeasured:
-        waiting = [g for g, why in unmeasured if why == words("no_register", lang)]
-        lacking = [g for g, why in unmeasured if why != words("no_register", lang)]
+        register = (words("no_register", lang), words("no_register_own", lang))
+        waiting = [g for g, why in unmeasured if why in register]
+        lacking = [g for g, why in unmeasured if why not in register]
         parts = []
         if waiting:
             parts.append(words("waiting_register", lang, n=len(waiting)))

@@ -208,6 +208,10 @@ WORDS: dict[str, dict[str, str]] = {
         "nb": "ingen kommuner har registrert ennå; mal: `trsplan register-template`",
         "en": "no municipality has registered yet; template: `trsplan register-template`",
     },
+    "no_register_own": {
+        "nb": "kommunen har ikke registrert ennå; mal: `trsplan register-template`",
+        "en": "the municipality has not registered yet; template: `trsplan register-template`",
+    },
     "no_data": {"nb": "ingen data for {what}", "en": "no data for {what}"},
     "unmeasured_heading": {"nb": "Kan ikke vurderes ennå", "en": "Cannot be assessed yet"},
     "more_targets": {"nb": "+ {n} til: {text}", "en": "+ {n} more: {text}"},
