@@ -292,7 +292,20 @@ def reading(store, status, geo_code: str, indicator_id: str, year: int, lang: st
         sentences.append(words("reading_rank", lang, n=n, name=name, rank=rank, year=ranked_year))
     row = _target_row(status, geo_code, indicator_id)
     target = value_target(row, _unit(store, indicator_id))
-    if target is not None:
+    deadline = int(row["deadline"]) if row is not None and pd.notna(row["deadline"]) else None
+    if target is not None and deadline is not None and deadline < last:
+        # a passed deadline is judged on its own year, the latest value beside it
+        outcome = fmt_number(history[deadline], decimals, lang) if deadline in history else ".."
+        sentences.append(
+            words(
+                "reading_deadline",
+                lang,
+                target=scorecard.format_target(row, lang),
+                year=deadline,
+                value=outcome,
+            )
+        )
+    elif target is not None:
         gap = history[last] - target
         key = "reading_gap_above" if gap >= 0 else "reading_gap_below"
         sentences.append(
@@ -319,13 +332,24 @@ def status_list(status: pd.DataFrame, geo_code: str, goal_id: str, lang: str) ->
     for _, row in rows.iterrows():
         reason = row[f"reason_{lang}"]
         cell = scorecard.status_cell(
-            scorecard._symbol(row), scorecard._word(row, lang), row["status"]
+            scorecard.status_symbol(row), scorecard.status_word(row, lang), row["status"]
         )
         items.append(
             f"<li>{html.escape(str(row['goal_id']))}: {cell}"
             f" — {html.escape(str(reason) if pd.notna(reason) else '')}</li>"
         )
     return f'<ul class="trsplan-status-list">{"".join(items)}</ul>' if items else ""
+
+
+def lead_first(status: pd.DataFrame, geo_code: str, goal_id: str, indicators: list[str]):
+    """The goal's indicators with the one its first assessed target uses (the scorecard's) first."""
+    rows = status[
+        (status["geo_code"] == geo_code)
+        & (status["goal_id"] == goal_id)
+        & (status["latest_value"].notna())
+    ].sort_values("target_index")
+    lead = [i for i in rows["indicator_id"] if i in indicators]
+    return list(dict.fromkeys([*lead[:1], *indicators]))
 
 
 def _charts(store, status, forecasts, geo_code, indicators, year, lang, members) -> list[str]:
@@ -367,7 +391,8 @@ def goal_section(
         f'<h2 id="goal-{html.escape(goal_id)}">{words("goal", lang)} {html.escape(goal_id)}</h2>',
         f"<p><em>{html.escape(text)}</em></p>",
     ]
-    indicators = goal_indicators(goal_id, store, geo_code)[:max_indicators]
+    indicators = lead_first(status, geo_code, goal_id, goal_indicators(goal_id, store, geo_code))
+    indicators = indicators[:max_indicators]
     if indicators and (store["indicator_id"] == indicators[0]).any():
         sentences = reading(store, status, geo_code, indicators[0], year, lang)
         parts.append(f'<p class="trsplan-reading">{html.escape(sentences)}</p>')

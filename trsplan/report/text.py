@@ -247,13 +247,17 @@ WORDS: dict[str, dict[str, str]] = {
         "nb": "Målet er {target}; det mangler {gap}.",
         "en": "The target is {target}; {gap} short of it.",
     },
+    "reading_deadline": {
+        "nb": "Målet var {target}; i {year} var verdien {value}.",
+        "en": "The target was {target}; in {year} the value was {value}.",
+    },
     "baseline": {"nb": "Utgangspunkt: {text}.", "en": "Baseline: {text}."},
     "baseline_in_data": {"nb": "{value} i {year}", "en": "{value} in {year}"},
     "baseline_moved": {
-        "nb": "{value} i {used} ({used}: første år med data i {tables}; planens utgangsår "
-        "{plan} ligger utenfor dataene)",
-        "en": "{value} in {used} ({used}: first year of {tables}; the plan's baseline year "
-        "{plan} is outside the data)",
+        "nb": "{value} i {used} ({used}: første år med data fra tabell {tables}; planens "
+        "utgangsår {plan} ligger utenfor dataene)",
+        "en": "{value} in {used} ({used}: first year with data from table {tables}; the plan's "
+        "baseline year {plan} is outside the data)",
     },
     "no_indicator": {
         "nb": "Ingen tallfestet indikator for dette målet i datagrunnlaget.",
