@@ -44,26 +44,37 @@ def wrap(title: str, width: int = 64) -> str:
     return textwrap.fill(title, width)
 
 
-def set_title(ax, title: str) -> None:
-    """The title wrapped to the figure's width (DejaVu Sans bold ≈ 0.62 em per character)."""
-    inches = ax.figure.get_figwidth() * 0.92
-    width = max(20, int(inches * 72 / (TITLE_SIZE * 0.62)))
-    ax.set_title(wrap(title, width), fontsize=TITLE_SIZE, loc="left")
+def set_title(ax, title: str, chars: int | None = None) -> None:
+    """The title as the figure's, left-aligned at its edge and wrapped to its width.
+
+    DejaVu Sans bold averages about 0.65 em a character; 0.72 leaves a margin, and
+    :func:`fit_title` narrows further if a drawn title still sticks out.
+    """
+    fig = ax.figure
+    if chars is None:
+        chars = max(20, int(fig.get_figwidth() * 72 * 0.95 / (TITLE_SIZE * 0.72)))
+    fig._trsplan_title = title
+    fig.suptitle(wrap(title, chars), x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold")
 
 
 def title_fits(fig: Figure) -> bool:
-    """True when every axis title lies inside the figure (checked after drawing)."""
+    """True when the figure's title lies inside the figure (checked after drawing)."""
+    title = fig._suptitle
+    if title is None or not title.get_text():
+        return True
     fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    extent = title.get_window_extent(fig.canvas.get_renderer())
     box = fig.bbox
-    for ax in fig.axes:
-        for title in (ax.title, ax._left_title, ax._right_title):
-            if not title.get_text():
-                continue
-            extent = title.get_window_extent(renderer)
-            if extent.x0 < box.x0 - 1 or extent.x1 > box.x1 + 1 or extent.y1 > box.y1 + 1:
-                return False
-    return True
+    return extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1 and extent.y1 <= box.y1 + 1
+
+
+def fit_title(fig: Figure) -> None:
+    """Rewrap the title narrower until it fits the figure; never cut."""
+    text = getattr(fig, "_trsplan_title", None)
+    chars = max(len(line) for line in fig._suptitle.get_text().split("\n")) if text else 0
+    while text and not title_fits(fig) and chars > 15:
+        chars = int(chars * 0.9)
+        set_title(fig.axes[0], text, chars)
 
 
 def mark_axis_start(ax, lang: str) -> bool:
@@ -220,6 +231,7 @@ def bar_chart(
 def figure_html(fig: Figure, caption: str, alt: str) -> str:
     """An accessible ``<figure>`` with the PNG embedded as a data URI."""
     buffer = io.BytesIO()
+    fit_title(fig)
     # tight: the image grows to hold every label and title, so nothing is ever cut off
     fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)

@@ -341,14 +341,15 @@ def status_list(status: pd.DataFrame, geo_code: str, goal_id: str, lang: str) ->
     return f'<ul class="trsplan-status-list">{"".join(items)}</ul>' if items else ""
 
 
-def lead_first(status: pd.DataFrame, geo_code: str, goal_id: str, indicators: list[str]):
+def lead_first(store, status, geo_code: str, goal_id: str, indicators: list[str]) -> list[str]:
     """The goal's indicators with the one its first assessed target uses (the scorecard's) first."""
     rows = status[
         (status["geo_code"] == geo_code)
         & (status["goal_id"] == goal_id)
         & (status["latest_value"].notna())
     ].sort_values("target_index")
-    lead = [i for i in rows["indicator_id"] if i in indicators]
+    present = set(store.loc[store["geo_code"] == geo_code, "indicator_id"])
+    lead = [i for i in rows["indicator_id"] if i in present]
     return list(dict.fromkeys([*lead[:1], *indicators]))
 
 
@@ -391,7 +392,9 @@ def goal_section(
         f'<h2 id="goal-{html.escape(goal_id)}">{words("goal", lang)} {html.escape(goal_id)}</h2>',
         f"<p><em>{html.escape(text)}</em></p>",
     ]
-    indicators = lead_first(status, geo_code, goal_id, goal_indicators(goal_id, store, geo_code))
+    indicators = lead_first(
+        store, status, geo_code, goal_id, goal_indicators(goal_id, store, geo_code)
+    )
     indicators = indicators[:max_indicators]
     if indicators and (store["indicator_id"] == indicators[0]).any():
         sentences = reading(store, status, geo_code, indicators[0], year, lang)
