@@ -57,7 +57,7 @@ def previous_evaluation(store: pd.DataFrame, year: int, geo_code: str) -> pd.Dat
     return status
 
 
-def _measured(rows: pd.DataFrame) -> pd.Series:
+def measured(rows: pd.DataFrame) -> pd.Series:
     return (rows["status"] != Status.NOT_ASSESSED.value) | rows["latest_value"].notna()
 
 
@@ -179,16 +179,16 @@ def goal_lines(
         previous = previous[previous["geo_code"] == geo_code]
     lines, unmeasured = [], []
     for goal_id, goal_rows in rows.groupby("goal_id", sort=False):
-        measured = goal_rows[_measured(goal_rows)]
-        if measured.empty:
+        assessed = goal_rows[measured(goal_rows)]
+        if assessed.empty:
             unmeasured.append((str(goal_id), _why_not(goal_rows.iloc[0], lang)))
             continue
-        per_industry = measured["indicator_id"].fillna("").str.contains(":", regex=False)
+        per_industry = assessed["indicator_id"].fillna("").str.contains(":", regex=False)
         if per_industry.all():
-            lines.append(_industry_line(str(goal_id), measured, previous, lang))
+            lines.append(_industry_line(str(goal_id), assessed, previous, lang))
             continue
-        measured = measured[~per_industry]
-        lead, others = measured.iloc[0], measured.iloc[1:]
+        assessed = assessed[~per_industry]
+        lead, others = assessed.iloc[0], assessed.iloc[1:]
         before = _match(previous, lead)
         prev_text, prev_key = "..", None
         if before is not None:

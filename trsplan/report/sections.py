@@ -328,6 +328,7 @@ def status_list(status: pd.DataFrame, geo_code: str, goal_id: str, lang: str) ->
     rows = scorecard.scorecard_rows(status, geo_code)
     rows = rows[rows["goal_id"].astype(str).str.split(".").str[0] == goal_id]
     rows = rows[~rows["indicator_id"].fillna("").str.contains(":", regex=False)]
+    rows = rows[scorecard.measured(rows)]  # the rest are summarised on the first page
     items = []
     for _, row in rows.iterrows():
         reason = row[f"reason_{lang}"]
@@ -417,17 +418,23 @@ def appendix_html(charts: list[str], lang: str, extra: str = "") -> str:
 
 
 def methods_html(store: pd.DataFrame, lang: str) -> str:
-    """Each indicator in the report with its definition (label, unit) and source tables."""
-    rows = store[["indicator_id", "unit", "source_tables"]].drop_duplicates("indicator_id")
+    """Each indicator in the report with its definition (label, unit) and source tables; an
+    indicator kept per industry (``employment:58-63``) is one row (``employment:*``)."""
+    rows = store[["indicator_id", "unit", "source_tables"]].copy()
+    rows["base"] = rows["indicator_id"].str.split(":").str[0]
+    per_industry = rows["indicator_id"].str.contains(":", regex=False)
+    rows["shown"] = rows["base"].where(~per_industry, rows["base"] + ":*")
+    rows = rows.drop_duplicates("shown")
     head = (
         "<tr><th>Indikator</th><th>Enhet</th><th>Kilde (SSB-tabell)</th></tr>"
         if lang == "nb"
         else "<tr><th>Indicator</th><th>Unit</th><th>Source (SSB table)</th></tr>"
     )
     body = "".join(
-        f"<tr><td>{html.escape(indicator_label(r.indicator_id, lang))} "
-        f"<small>(<code>{html.escape(r.indicator_id)}</code>)</small></td>"
-        f"<td>{html.escape(str(r.unit))}</td><td>{html.escape(str(r.source_tables))}</td></tr>"
-        for r in rows.sort_values("indicator_id").itertuples()
+        f"<tr><td>{html.escape(indicator_label(r.base, lang))} "
+        f"<small>(<code>{html.escape(r.shown)}</code>)</small></td>"
+        f"<td>{html.escape(unit_label(str(r.unit), lang))}</td>"
+        f"<td>{html.escape(str(r.source_tables).replace(';', ', '))}</td></tr>"
+        for r in rows.sort_values("shown").itertuples()
     )
     return f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'
