@@ -228,4 +228,4 @@ def sources_html(
         for p, h in sorted(used.items())
     )
     text = f"<p>{html.escape(lead + ', '.join(tables) + '.')} {html.escape(note)}</p>"
-    return text + (f"<ul>{items}</ul>" if items else "")
+    return text + (f'<ul class="trsplan-sources">{items}</ul>' if items else "")

@@ -16,7 +16,7 @@ from trsplan import geography
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
-from trsplan.report.text import fmt_number, industry_name, label, unit_label, words
+from trsplan.report.text import LABELS, fmt_number, industry_name, label, unit_label, words
 from trsplan.targets import load_targets
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
@@ -422,6 +422,9 @@ def methods_html(store: pd.DataFrame, lang: str) -> str:
     indicator kept per industry (``employment:58-63``) is one row (``employment:*``)."""
     rows = store[["indicator_id", "unit", "source_tables"]].copy()
     rows["base"] = rows["indicator_id"].str.split(":").str[0]
+    # the indicators the plan's goals name; every other column is in the workbook
+    named = set(load_targets().indicator_ids()) | set(LABELS)
+    rows = rows[rows["base"].isin(named)]
     per_industry = rows["indicator_id"].str.contains(":", regex=False)
     rows["shown"] = rows["base"].where(~per_industry, rows["base"] + ":*")
     rows = rows.drop_duplicates("shown")

@@ -179,7 +179,7 @@ WORDS: dict[str, dict[str, str]] = {
     "col_goal": {"nb": "Mål", "en": "Goal"},
     "col_status": {"nb": "Status", "en": "Status"},
     "col_latest": {"nb": "Siste verdi", "en": "Latest value"},
-    "col_target": {"nb": "Mål", "en": "Target"},
+    "col_target": {"nb": "Målverdi", "en": "Target"},
     "col_previous": {"nb": "Forrige evaluering ({year})", "en": "Previous evaluation ({year})"},
     "verdict_measured": {
         "nb": "Av {total} mål med tall eller registreringer er {parts}.",
