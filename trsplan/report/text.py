@@ -194,7 +194,7 @@ WORDS: dict[str, dict[str, str]] = {
         "nb": "{n} venter på registreringer fra kommunene",
         "en": "{n} await the municipalities' register entries",
     },
-    "lacking_data": {"nb": "{n} mangler data ({goals})", "en": "{n} lack data ({goals})"},
+    "lacking_data": {"nb": "{n} mangler data ({goals})", "en": "{n} without data ({goals})"},
     "verdict_changes": {
         "nb": "Endring siden forrige evaluering ({year}): bedre status for {up}; dårligere for "
         "{down}.",
