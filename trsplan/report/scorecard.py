@@ -354,9 +354,11 @@ def verdict_text(
         register = (words("no_register", lang), words("no_register_own", lang))
         waiting = [g for g, why in unmeasured if why in register]
         lacking = [g for g, why in unmeasured if why not in register]
+        own = any(why == words("no_register_own", lang) for _, why in unmeasured)
         parts = []
         if waiting:
-            parts.append(words("waiting_register", lang, n=len(waiting)))
+            key = "waiting_register_own" if own else "waiting_register"
+            parts.append(words(key, lang, n=len(waiting)))
         if lacking:
             parts.append(words("lacking_data", lang, n=len(lacking), goals=", ".join(lacking)))
         sentences.append(

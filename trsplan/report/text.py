@@ -194,6 +194,10 @@ WORDS: dict[str, dict[str, str]] = {
         "nb": "{n} venter på registreringer fra kommunene",
         "en": "{n} await the municipalities' register entries",
     },
+    "waiting_register_own": {
+        "nb": "{n} venter på kommunens registrering",
+        "en": "{n} await the municipality's register entries",
+    },
     "lacking_data": {"nb": "{n} mangler data ({goals})", "en": "{n} without data ({goals})"},
     "verdict_changes": {
         "nb": "Endring siden forrige evaluering ({year}): bedre status for {up}; dårligere for "
