@@ -95,3 +95,22 @@ def report_set(tmp_path_factory):
     failed = [f"{r.title}: {r.error} (cell {r.failing_cell})" for r in build.results if not r.ok]
     assert not failed, f"the report set failed to build: {failed}"
     return build.out_dir
+
+
+ENGLISH_MUNICIPALITIES = ["5001"]  # the region and one municipality: two reports, one round
+
+
+@pytest.fixture(scope="session")
+def english_set(tmp_path_factory):
+    """The English report set (the region and 5001), built once: its year folder."""
+    from trsplan.report.build import build_reports
+
+    build = build_reports(
+        municipalities=ENGLISH_MUNICIPALITIES,
+        out=tmp_path_factory.mktemp("report-set-en"),
+        lang="en",
+        workers=2,
+    )
+    failed = [f"{r.title}: {r.error} (cell {r.failing_cell})" for r in build.results if not r.ok]
+    assert not failed, f"the English report set failed to build: {failed}"
+    return build.out_dir

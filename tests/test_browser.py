@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import struct
 import threading
@@ -289,3 +290,114 @@ def test_every_index_link_resolves_from_file(open_page, pages, report_set: Path)
     assert page.url == (report_set / municipality).as_uri()
     assert "Evaluering" in page.locator("h1").first.inner_text()
     assert not watch.problems, "\n".join(watch.problems)
+
+
+# ---- the first page, the figures, the length (issue 12) --------------------------------------
+
+#: A4 pages at most: a member's report and the region's, methods and sources included.
+PAGE_LIMITS = {"municipality": 12, "region": 20}
+#: Where the first-page screenshots go: $TRSPLAN_SCREENSHOTS (docs/screenshots/ to publish them).
+SCREENSHOT_ENV = "TRSPLAN_SCREENSHOTS"
+
+_FIGURES = """
+() => Array.from(document.querySelectorAll('figure.trsplan-figure')).map((f) => {
+  const img = f.querySelector('img'), a = img.getBoundingClientRect(),
+        b = f.getBoundingClientRect(), c = f.parentElement.getBoundingClientRect();
+  return {alt: img.alt, caption: (f.querySelector('figcaption') || {}).textContent || '',
+          naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
+          width: a.width, height: a.height, right: a.right, parentRight: c.right,
+          figureRight: b.right};
+})
+"""
+
+
+@pytest.mark.parametrize("kind", ("region", "municipality"))
+def test_figures_are_whole_and_described(open_page, pages, kind: str):
+    page, _ = open_page("file", pages[kind])
+    page.evaluate(_DECODE_IMAGES)
+    found = page.evaluate(_FIGURES)
+    assert len(found) >= 3, found
+    for figure in found:
+        assert len(figure["alt"].strip()) > 20, f"figure without a real alt text: {figure}"
+        assert figure["caption"].strip(), figure
+        # the whole image is shown: not wider than its column, and scaled, never cropped
+        assert figure["right"] <= figure["parentRight"] + 1, figure
+        ratio = figure["naturalWidth"] / figure["naturalHeight"]
+        assert abs(figure["width"] / figure["height"] - ratio) < 0.02 * ratio, figure
+
+
+def _first_page_goals(page) -> tuple[list[str], list[str]]:
+    rows = page.evaluate(
+        "() => Array.from(document.querySelectorAll('table.trsplan-scorecard tbody th'))"
+        ".map(th => th.textContent.trim().split(/\\s+/)[0])"
+    )
+    listed = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.trsplan-unmeasured li'))"
+        ".map(li => li.textContent.split(':')[0])"
+    )
+    unmeasured = []
+    for item in listed:  # "Mål 1.1–1.4, 2.1–2.6, 4.4" -> every goal id in the ranges
+        for part in item.split(" ", 1)[1].split(", "):
+            unmeasured.append(part.strip())
+    return rows, unmeasured
+
+
+@pytest.mark.parametrize("kind", ("region", "municipality"))
+def test_each_goal_appears_once_on_the_first_page(open_page, pages, kind: str):
+    page, _ = open_page("file", pages[kind])
+    rows, unmeasured = _first_page_goals(page)
+    assert rows, "no scorecard rows"
+    assert len(rows) == len(set(rows)), f"a goal appears twice: {rows}"
+    singles = {g for g in unmeasured if "–" not in g}
+    assert not singles & set(rows), (rows, unmeasured)
+    verdict = page.locator(".trsplan-verdict").inner_text()
+    assert re.search(r"\d+ mål", verdict), verdict
+    assert "–</td>" not in page.locator("table.trsplan-scorecard").inner_html()
+
+
+def test_reports_fit_their_page_limits(report_set: Path):
+    pypdf = pytest.importorskip("pypdf")
+    manifest = json.loads((report_set / "manifest.json").read_text(encoding="utf-8"))
+    checked = 0
+    for report in manifest["reports"]:
+        if not report.get("pdf"):
+            continue
+        pages = len(pypdf.PdfReader(report_set / report["pdf"]).pages)
+        limit = PAGE_LIMITS[report["kind"]]
+        assert pages <= limit, f"{report['pdf']}: {pages} A4 pages, at most {limit}"
+        checked += 1
+    if not checked:
+        pytest.skip("no PDFs in the report set (WeasyPrint unavailable)")
+
+
+def _screenshot_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get(SCREENSHOT_ENV) or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.mark.parametrize("lang", ("nb", "en"))
+def test_first_page_screenshots(browser, request, tmp_path: Path, lang: str):
+    """The first page of the region's and a member's report as a reader sees it on screen."""
+    year_dir = request.getfixturevalue("report_set" if lang == "nb" else "english_set")
+    manifest = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+    by_kind: dict[str, str] = {}
+    for report in manifest["reports"]:
+        by_kind.setdefault(report["kind"], report["html"])
+    folder = _screenshot_dir(tmp_path)
+    context = browser.new_context(viewport={"width": 1000, "height": 1400})
+    try:
+        for kind, name in by_kind.items():
+            page = context.new_page()
+            page.goto((year_dir / name).as_uri(), wait_until="load")
+            bottom = page.evaluate(
+                "() => { const s = document.querySelector('.trsplan-first-page');"
+                " const r = s.getBoundingClientRect(); return r.bottom + window.scrollY + 8; }"
+            )
+            path = folder / f"first-page-{kind}-{lang}.png"
+            page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": 1000, "height": bottom})
+            assert path.stat().st_size > 10_000, path
+            words = "Hovedfunn" if lang == "nb" else "Main findings"
+            assert words in page.locator(".trsplan-first-page h2").inner_text()
+    finally:
+        context.close()

@@ -56,21 +56,6 @@ def _flat(text: str) -> str:
 ENGLISH_MUNICIPALITIES = ["5001"]  # the region and one municipality: two reports, one round
 
 
-@pytest.fixture(scope="module")
-def english_set(tmp_path_factory) -> Path:
-    from trsplan.report.build import build_reports
-
-    build = build_reports(
-        municipalities=ENGLISH_MUNICIPALITIES,
-        out=tmp_path_factory.mktemp("report-set-en"),
-        lang="en",
-        workers=2,
-    )
-    failed = [f"{r.title}: {r.error} (cell {r.failing_cell})" for r in build.results if not r.ok]
-    assert not failed, f"the English report set failed to build: {failed}"
-    return build.out_dir
-
-
 # ---- PDF -------------------------------------------------------------------------------------
 
 needs_pdf = pytest.mark.skipif(

@@ -28,7 +28,6 @@ from trsplan.report.runner import (
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot import Snapshot
-from trsplan.status import Status
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -257,11 +256,10 @@ INDEX_TEXT = {
 
 
 def goal_tally(status: pd.DataFrame, geo_code: str, lang: str) -> str:
-    """ "✔ 2 nådd · ↗ 5 i rute · …": the goal statuses of one report, in words and symbols."""
-    counts = scorecard.status_counts(status, geo_code)
-    return " · ".join(
-        f"{Status(s).symbol} {n} {Status(s).label(lang)}" for s, n in counts.items() if n
-    )
+    """ "✔ 2 nådd · ↗ 5 i rute · …": the report's verdict counts (one per goal), as its first
+    page words them."""
+    counts = scorecard.status_counts(status, geo_code, lang)
+    return " · ".join(f"{symbol} {n} {word}" for symbol, word, n in counts)
 
 
 def write_index(

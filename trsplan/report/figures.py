@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import textwrap
 
 import matplotlib
@@ -21,10 +22,16 @@ import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
-from trsplan.report.text import fmt_number, label  # noqa: E402
+from trsplan.report.text import fmt_number, label, words  # noqa: E402
 
-PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#a5a5a5", "#bf9000"]
-TARGET_COLOUR = "#c00000"
+#: Okabe–Ito, safe for the common colour-vision deficiencies; the first colour is the reported
+#: geography's everywhere (lines, highlighted bars), others are grey or the later colours.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999", "#F0E442"]
+HIGHLIGHT = PALETTE[0]
+OTHERS = "#BBBBBB"
+FORECAST_COLOUR = PALETTE[1]
+TARGET_COLOUR = "#000000"  # black dashed: never mistaken for a series
+TITLE_SIZE = 12.0
 
 
 def apply_style() -> None:
@@ -33,13 +40,64 @@ def apply_style() -> None:
 
 
 def wrap(title: str, width: int = 64) -> str:
-    """Long titles on two lines rather than cut off at the figure's edge."""
+    """Long titles on several lines rather than cut off at the figure's edge."""
     return textwrap.fill(title, width)
+
+
+def set_title(ax, title: str, chars: int | None = None) -> None:
+    """The title as the figure's, left-aligned at its edge and wrapped to its width.
+
+    DejaVu Sans bold averages about 0.65 em a character; 0.72 leaves a margin, and
+    :func:`fit_title` narrows further if a drawn title still sticks out.
+    """
+    fig = ax.figure
+    if chars is None:
+        chars = max(20, int(fig.get_figwidth() * 72 * 0.95 / (TITLE_SIZE * 0.72)))
+    fig._trsplan_title = title
+    fig.suptitle(wrap(title, chars), x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold")
+
+
+def title_fits(fig: Figure) -> bool:
+    """True when the figure's title lies inside the figure (checked after drawing)."""
+    title = fig._suptitle
+    if title is None or not title.get_text():
+        return True
+    fig.canvas.draw()
+    extent = title.get_window_extent(fig.canvas.get_renderer())
+    box = fig.bbox
+    return extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1 and extent.y1 <= box.y1 + 1
+
+
+def fit_title(fig: Figure) -> None:
+    """Rewrap the title narrower until it fits the figure; never cut."""
+    text = getattr(fig, "_trsplan_title", None)
+    chars = max(len(line) for line in fig._suptitle.get_text().split("\n")) if text else 0
+    while text and not title_fits(fig) and chars > 15:
+        chars = int(chars * 0.9)
+        set_title(fig.axes[0], text, chars)
+
+
+def mark_axis_start(ax, lang: str) -> bool:
+    """When the value axis of positive data does not start at zero, say so on the chart."""
+    low, _ = ax.get_ylim()
+    if low <= 0:
+        return False
+    ax.annotate(
+        words("axis_not_zero", lang),
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(2, 2),
+        textcoords="offset points",
+        fontsize="x-small",
+        style="italic",
+    )
+    return True
 
 
 def _axes(width: float = 8.0, height: float = 4.0):
     apply_style()
     fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    ax.title.set_fontsize(TITLE_SIZE)
     return fig, ax
 
 
@@ -62,7 +120,7 @@ def line_chart(
             color=PALETTE[i % len(PALETTE)],
             label=str(column),
         )
-    ax.set_title(wrap(title))
+    set_title(ax, title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(ylabel)
     _number_axis(ax, lang, decimals)
@@ -83,7 +141,7 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
             components.index,
             values,
             bottom=bottom,
-            color=PALETTE[i % len(PALETTE)],
+            color=PALETTE[(i + 1) % len(PALETTE)],  # blue stays the total's / region's colour
             label=label(column, lang),
             width=0.75,
         )
@@ -97,7 +155,7 @@ def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lan
         label=label("population_change", lang),
     )
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_title(wrap(title))
+    set_title(ax, title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
@@ -129,7 +187,7 @@ def target_chart(
         lw=2,
         label=label("population_change_target", lang) if kind == "bar" else str(target.name),
     )
-    ax.set_title(wrap(title))
+    set_title(ax, title)
     ax.set_xlabel(label("year", lang))
     ax.set_ylabel(label("persons", lang))
     _number_axis(ax, lang)
@@ -148,12 +206,13 @@ def bar_chart(
     """Horizontal bars, largest on top, labelled; ``highlight`` is hatched, not only coloured."""
     ordered = values.dropna().sort_values()
     fig, ax = _axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
-    colour = PALETTE[6] if highlight is not None else PALETTE[0]
+    colour = OTHERS if highlight else HIGHLIGHT
     bars = ax.barh([str(i) for i in ordered.index], ordered, color=colour)
     for bar, name in zip(bars, ordered.index, strict=True):
         if name == highlight:
-            bar.set_color(PALETTE[0])
+            bar.set_color(HIGHLIGHT)
             bar.set_hatch("//")
+            bar.set_edgecolor("white")
     for y, v in enumerate(ordered):
         ax.annotate(
             fmt_number(v, decimals, lang),
@@ -163,7 +222,7 @@ def bar_chart(
             va="center",
             fontsize="small",
         )
-    ax.set_title(wrap(title, 48))  # long bar labels leave the title less room
+    set_title(ax, title)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))
     return fig
@@ -172,7 +231,9 @@ def bar_chart(
 def figure_html(fig: Figure, caption: str, alt: str) -> str:
     """An accessible ``<figure>`` with the PNG embedded as a data URI."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fit_title(fig)
+    # tight: the image grows to hold every label and title, so nothing is ever cut off
+    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
@@ -180,3 +241,42 @@ def figure_html(fig: Figure, caption: str, alt: str) -> str:
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"/>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+def fan_chart(
+    history: pd.Series,
+    forecast: pd.DataFrame,
+    target: float | None,
+    title: str,
+    ylabel: str,
+    lang: str = "nb",
+) -> Figure:
+    """The observed series, the forecast with 80 % and 95 % bands, and the target line.
+
+    Pass ``target`` only when it is a value of the same quantity as the series (never a rank).
+    """
+    fig, ax = _axes()
+    ax.plot(history.index, history.values, color=HIGHLIGHT, marker="o", ms=3, label=ylabel)
+    if len(forecast):
+        f = forecast.sort_values("year")
+        for level, alpha in (("95", 0.18), ("80", 0.35)):
+            ax.fill_between(
+                f["year"],
+                f[f"lower{level}"],
+                f[f"upper{level}"],
+                color=FORECAST_COLOUR,
+                alpha=alpha,
+                label=f"{level} %",
+            )
+        ax.plot(
+            f["year"], f["mean"], color=FORECAST_COLOUR, ls=":", lw=2, label=words("forecast", lang)
+        )
+    if target is not None and not math.isnan(target):
+        ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.5, label=words("target", lang))
+    set_title(ax, title)
+    ax.set_xlabel(label("year", lang))
+    ax.set_ylabel(ylabel)
+    _number_axis(ax, lang, 0 if history.abs().max() >= 100 else 2)
+    mark_axis_start(ax, lang)
+    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
+    return fig

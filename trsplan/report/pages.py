@@ -237,4 +237,4 @@ def sources_html(
     ssb = [t for t in tables if t not in PLACEHOLDER_TABLES]
     extra = f"; {PLACEHOLDER_SOURCE[lang]}" if len(ssb) < len(tables) else ""
     text = f"<p>{html.escape(lead + ', '.join(ssb) + extra + '.')} {html.escape(note)}</p>"
-    return text + (f"<ul>{items}</ul>" if items else "")
+    return text + (f'<ul class="trsplan-sources">{items}</ul>' if items else "")

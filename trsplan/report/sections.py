@@ -1,5 +1,6 @@
-"""One report section per main goal: status lines, time series with target and forecast fan,
-the comparator city regions ranked, and (for a region) the breakdown by municipality.
+"""One report section per main goal: sentences that read the lead chart, the status lines, and
+at most two charts (time series with target and forecast fan, the comparator city regions
+ranked, for a region the breakdown by municipality); further charts go to the appendix.
 
 Which indicators a goal shows comes from ``data/targets.yaml``; this module only selects rows of
 the indicator store, status and forecast frames and draws them with the shared figure style.
@@ -15,11 +16,23 @@ from trsplan import geography
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
-from trsplan.report.text import fmt_number, label, source_text, unit_label
+from trsplan.report.text import (
+    LABELS,
+    fmt_number,
+    industry_name,
+    label,
+    source_text,
+    unit_label,
+    words,
+)
 from trsplan.targets import load_targets
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
 COUNT_UNITS = ("persons", "companies", "count", "days", "rank")
+#: Units where a lower value ranks better (the evaluation's rule for rankings).
+LOWER_IS_BETTER = ("rank", "days", "percentile")
+MAIN_CHARTS = 2  # charts per goal in the main text; the rest go to the appendix
+TREND_YEARS = 5  # the reading's trend: change over the latest five years
 
 
 indicator_label = label
@@ -47,13 +60,27 @@ def industry_figure(store: pd.DataFrame, geo_code: str, base_id: str, year: int,
         return ""
     latest = int(rows["year"].max())
     rows = rows[rows["year"] == latest]
-    values = rows.set_index(rows["indicator_id"].str.split(":").str[1])["value"]
+    codes = rows["indicator_id"].str.split(":").str[1]
+    values = rows.set_index(codes.map(lambda c: industry_name(c, lang)))["value"]
     name = str(rows["geo_name"].iloc[0])
-    title = f"{name}: {indicator_label(base_id, lang)} " + (
-        f"etter næring {latest}" if lang == "nb" else f"by industry {latest}"
+    what = indicator_label(base_id, lang)
+    title = f"{name}: " + words("by_industry", lang, what=what, year=latest)
+    decimals = _decimals(store, base_id + ":")
+    fig = figures.bar_chart(
+        values, title, unit_label(str(rows["unit"].iloc[0]), lang), lang, decimals
     )
-    fig = figures.bar_chart(values, title, unit_label(str(rows["unit"].iloc[0]), lang), lang, 2)
-    return figures.figure_html(fig, title, title)
+    return figures.figure_html(fig, title, _bars_alt(title, values, decimals, lang))
+
+
+def _bars_alt(what: str, values: pd.Series, decimals: int, lang: str) -> str:
+    return words(
+        "bars_alt",
+        lang,
+        what=what,
+        n=len(values),
+        low=fmt_number(values.min(), decimals, lang),
+        high=fmt_number(values.max(), decimals, lang),
+    )
 
 
 def _series(store: pd.DataFrame, geo_code: str, indicator_id: str, year: int) -> pd.Series:
@@ -61,9 +88,13 @@ def _series(store: pd.DataFrame, geo_code: str, indicator_id: str, year: int) ->
     return rows.set_index("year")["value"].sort_index().dropna()
 
 
+def _unit(store: pd.DataFrame, indicator_id: str) -> str:
+    units = store.loc[store["indicator_id"].str.startswith(indicator_id), "unit"]
+    return str(units.iloc[0]) if len(units) else ""
+
+
 def _decimals(store: pd.DataFrame, indicator_id: str) -> int:
-    unit = store.loc[store["indicator_id"] == indicator_id, "unit"]
-    return 0 if len(unit) and unit.iloc[0] in COUNT_UNITS else 2
+    return 0 if _unit(store, indicator_id) in COUNT_UNITS else 2
 
 
 def _target_row(status: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.Series | None:
@@ -72,43 +103,93 @@ def _target_row(status: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.Se
     return numeric.iloc[0] if len(numeric) else (rows.iloc[0] if len(rows) else None)
 
 
+def value_target(row: pd.Series | None, unit: str) -> float | None:
+    """The target as a value of the charted quantity, or None: a rank, a trend, a ratio to a
+    baseline or a cumulative sum is never drawn as a line on the level's chart."""
+    if row is None or pd.isna(row["target_value"]):
+        return None
+    same_quantity = str(row["basis"]) == "level" and str(row["unit"]) == unit
+    if str(row["direction"]) not in ("at_least", "at_most") or not same_quantity:
+        return None
+    return float(row["target_value"])
+
+
 def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, lang) -> str:
     history = _series(store, geo_code, indicator_id, year)
     if len(history) < 2:
         return ""
     name = geo_name(store, geo_code, lang)
-    title = f"{name}: {indicator_label(indicator_id, lang)}"
+    what = indicator_label(indicator_id, lang)
+    title = f"{name}: {what}"
+    unit = _unit(store, indicator_id)
     row = _target_row(status, geo_code, indicator_id)
-    target = (
-        float(row["target_value"]) if row is not None and pd.notna(row["target_value"]) else None
-    )
+    target = value_target(row, unit)
     fan = pd.DataFrame()
-    if row is not None and len(forecasts):
+    if target is not None and len(forecasts):
         fan = forecasts[
             (forecasts["geo_code"] == geo_code)
             & (forecasts["goal_id"] == row["goal_id"])
             & (forecasts["target_index"] == row["target_index"])
         ]
-    unit = str(store.loc[store["indicator_id"] == indicator_id, "unit"].iloc[0])
-    fig = scorecard.fan_chart(history, fan, target, title, unit_label(unit, lang), lang)
-    parts = [f"{history.index.min()}–{history.index.max()}"]
+    fig = figures.fan_chart(history, fan, target, title, unit_label(unit, lang), lang)
+    not_zero = fig.axes[0].get_ylim()[0] > 0
+    decimals = _decimals(store, indicator_id)
+    first, last = int(history.index.min()), int(history.index.max())
+    parts = [f"{first}–{last}"]
+    alt = words(
+        "series_alt",
+        lang,
+        what=f"{what}, {name}",
+        first=first,
+        last=last,
+        v0=fmt_number(history.iloc[0], decimals, lang),
+        v1=fmt_number(history.iloc[-1], decimals, lang),
+    )
     if target is not None:
-        parts.append(("mål " if lang == "nb" else "target ") + fmt_number(target, 2, lang))
+        parts.append(words("target_caption", lang, target=fmt_number(target, decimals, lang)))
+        alt += words("series_alt_target", lang, target=fmt_number(target, decimals, lang))
     if len(fan):
-        parts.append(
-            "framskriving med 80 og 95 % intervall"
-            if lang == "nb"
-            else "forecast with 80 and 95 % intervals"
-        )
+        parts.append(words("fan_caption", lang))
+        alt += words("series_alt_fan", lang)
     caption = f"{title} ({', '.join(parts)})"
-    return figures.figure_html(fig, caption, caption)
+    if not_zero:
+        caption += " " + words("axis_not_zero", lang)
+        alt += " " + words("axis_not_zero", lang)
+    return figures.figure_html(fig, caption, alt)
+
+
+def _comparators(store: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.DataFrame:
+    """The city regions and Norway, each once (a region's fixed-territory variant is left out
+    of its own report); Norway is left out when it is the whole of a share (100 %)."""
+    regions = [
+        r
+        for r in geography.region_ids()
+        if (r != "trondheimsregionen" or r == geo_code) and not r.startswith(geo_code + "-")
+    ]
+    rows = select(store, geo_code=[*regions, "norge"], indicator_id=indicator_id)
+    rows = rows.dropna(subset=["value"])
+    whole = (rows["geo_code"] == "norge") & (rows["unit"] == "percent") & (rows["value"] >= 99.5)
+    return rows[~whole]
+
+
+def comparator_ranking(store, geo_code, indicator_id) -> tuple[int, int, int] | None:
+    """(rank, number of city regions, year) of a region, 1 = best, or None."""
+    rows = _comparators(store, geo_code, indicator_id)
+    rows = rows[rows["geo_code"] != "norge"]
+    if rows.empty:
+        return None
+    latest = int(rows["year"].max())
+    rows = rows[rows["year"] == latest]
+    if geo_code not in set(rows["geo_code"]) or len(rows) < 3:
+        return None
+    lower_better = _unit(store, indicator_id) in LOWER_IS_BETTER
+    ranks = rows.set_index("geo_code")["value"].rank(ascending=lower_better, method="min")
+    return int(ranks[geo_code]), len(rows), latest
 
 
 def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     """The city regions (and Norway) ranked on the indicator in the latest year with data."""
-    regions = [r for r in geography.region_ids() if r != "trondheimsregionen" or r == geo_code]
-    rows = select(store, geo_code=[*regions, "norge"], indicator_id=indicator_id)
-    rows = rows.dropna(subset=["value"])
+    rows = _comparators(store, geo_code, indicator_id)
     if rows.empty:
         return ""
     latest = int(rows["year"].max())
@@ -118,27 +199,29 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     names = latest_rows["geo_code"].map(lambda c: geo_name(store, c, lang))
     values = latest_rows.set_index(names)["value"]
     highlight = names[latest_rows["geo_code"] == geo_code]
-    title = (
-        f"{indicator_label(indicator_id, lang)}, byregioner {latest}"
-        if lang == "nb"
-        else f"{indicator_label(indicator_id, lang)}, city regions {latest}"
-    )
-    unit = str(latest_rows["unit"].iloc[0])
+    what = indicator_label(indicator_id, lang)
+    title = words("city_regions", lang, what=what, year=latest)
+    decimals = _decimals(store, indicator_id)
     fig = figures.bar_chart(
         values,
         title,
-        unit_label(unit, lang),
+        unit_label(_unit(store, indicator_id), lang),
         lang,
-        _decimals(store, indicator_id),
+        decimals,
         highlight=highlight.iloc[0] if len(highlight) else "",
     )
-    alt = (
-        f"Rangering av byregionene på {indicator_label(indicator_id, lang)}; den omtalte regionen"
-        " er skravert."
-        if lang == "nb"
-        else f"City regions ranked on {indicator_label(indicator_id, lang)}; the reported region "
-        "is hatched."
-    )
+    if len(highlight):
+        alt = words(
+            "ranking_alt",
+            lang,
+            what=what,
+            n=len(values),
+            year=latest,
+            name=highlight.iloc[0],
+            value=fmt_number(values[highlight.iloc[0]], decimals, lang),
+        )
+    else:
+        alt = _bars_alt(title, values, decimals, lang)
     return figures.figure_html(fig, title, alt)
 
 
@@ -151,29 +234,149 @@ def member_figure(store, members, indicator_id, year, lang) -> str:
     values = rows[rows["year"] == latest].set_index("geo_name")["value"]
     if len(values) < 2:
         return ""
-    title = (
-        f"{indicator_label(indicator_id, lang)} per kommune {latest}"
-        if lang == "nb"
-        else f"{indicator_label(indicator_id, lang)} by municipality {latest}"
-    )
+    title = words("by_municipality", lang, what=indicator_label(indicator_id, lang), year=latest)
+    decimals = _decimals(store, indicator_id)
     unit = str(rows["unit"].iloc[0])
-    fig = figures.bar_chart(
-        values, title, unit_label(unit, lang), lang, _decimals(store, indicator_id)
+    fig = figures.bar_chart(values, title, unit_label(unit, lang), lang, decimals)
+    return figures.figure_html(fig, title, _bars_alt(title, values, decimals, lang))
+
+
+def baseline_text(store, geo_code: str, indicator_id: str, plan_year: int, lang: str) -> str:
+    """The baseline value; when the plan's year is outside the data, the year used and why."""
+    series = _series(store, geo_code, indicator_id, 10**4)
+    if series.empty:
+        return ""
+    decimals = _decimals(store, indicator_id)
+    if plan_year in series.index:
+        value = fmt_number(series[plan_year], decimals, lang)
+        return words("baseline_in_data", lang, value=value, year=plan_year)
+    used = int(series.index.min())
+    rows = store[(store["indicator_id"] == indicator_id) & (store["geo_code"] == geo_code)]
+    tables = str(rows["source_tables"].dropna().iloc[0]) if len(rows) else ""
+    return words(
+        "baseline_moved",
+        lang,
+        value=fmt_number(series[used], decimals, lang),
+        used=used,
+        tables=source_text(tables, lang).replace(";", ",") or "?",
+        plan=plan_year,
     )
-    return figures.figure_html(fig, title, title)
+
+
+def reading(store, status, geo_code: str, indicator_id: str, year: int, lang: str) -> str:
+    """Two or three sentences that read the lead chart: level, trend, rank, distance to target."""
+    history = _series(store, geo_code, indicator_id, year)
+    if history.empty:
+        return ""
+    decimals = _decimals(store, indicator_id)
+    last = int(history.index.max())
+    sentences = [
+        words(
+            "reading_level",
+            lang,
+            indicator=indicator_label(indicator_id, lang),
+            value=fmt_number(history[last], decimals, lang),
+            year=last,
+        )
+    ]
+    start = max(int(history.index.min()), last - TREND_YEARS)
+    if start < last:
+        change = history[last] - history[start]
+        size = fmt_number(abs(change), decimals, lang)
+        key = "reading_up" if change > 0 else "reading_down" if change < 0 else "reading_flat"
+        sentences.append(
+            words(
+                "reading_trend",
+                lang,
+                change=words(key, lang, x=size),
+                start=start,
+                first=fmt_number(history[start], decimals, lang),
+            )
+        )
+    ranking = comparator_ranking(store, geo_code, indicator_id)
+    if ranking is not None:
+        rank, n, ranked_year = ranking
+        name = geo_name(store, geo_code, lang)
+        sentences.append(words("reading_rank", lang, n=n, name=name, rank=rank, year=ranked_year))
+    row = _target_row(status, geo_code, indicator_id)
+    target = value_target(row, _unit(store, indicator_id))
+    deadline = int(row["deadline"]) if row is not None and pd.notna(row["deadline"]) else None
+    if target is not None and deadline is not None and deadline < last:
+        # a passed deadline is judged on its own year, the latest value beside it
+        outcome = fmt_number(history[deadline], decimals, lang) if deadline in history else ".."
+        sentences.append(
+            words(
+                "reading_deadline",
+                lang,
+                target=scorecard.format_target(row, lang),
+                year=deadline,
+                value=outcome,
+            )
+        )
+    elif target is not None:
+        gap = history[last] - target
+        key = "reading_gap_above" if gap >= 0 else "reading_gap_below"
+        sentences.append(
+            words(
+                key,
+                lang,
+                target=scorecard.format_target(row, lang),
+                gap=fmt_number(abs(gap), decimals, lang),
+            )
+        )
+    if row is not None and pd.notna(row["baseline_year"]):
+        text = baseline_text(store, geo_code, indicator_id, int(row["baseline_year"]), lang)
+        if text:
+            sentences.append(words("baseline", lang, text=text))
+    return " ".join(sentences)
 
 
 def status_list(status: pd.DataFrame, geo_code: str, goal_id: str, lang: str) -> str:
+    """Each target of the goal and its sub-goals: status as worded by the rules, and why."""
     rows = scorecard.scorecard_rows(status, geo_code)
     rows = rows[rows["goal_id"].astype(str).str.split(".").str[0] == goal_id]
+    rows = rows[~rows["indicator_id"].fillna("").str.contains(":", regex=False)]
+    rows = rows[scorecard.measured(rows)]  # the rest are summarised on the first page
     items = []
-    for row in rows.itertuples():
-        reason = row.reason_nb if lang == "nb" else row.reason_en
+    for _, row in rows.iterrows():
+        reason = row[f"reason_{lang}"]
+        cell = scorecard.status_cell(
+            scorecard.status_symbol(row), scorecard.status_word(row, lang), row["status"]
+        )
         items.append(
-            f"<li>{html.escape(str(row.goal_id))}: {scorecard.status_cell(row.status, lang)}"
+            f"<li>{html.escape(str(row['goal_id']))}: {cell}"
             f" — {html.escape(str(reason) if pd.notna(reason) else '')}</li>"
         )
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+    return f'<ul class="trsplan-status-list">{"".join(items)}</ul>' if items else ""
+
+
+def lead_first(store, status, geo_code: str, goal_id: str, indicators: list[str]) -> list[str]:
+    """The goal's indicators with the one its first assessed target uses (the scorecard's) first."""
+    rows = status[
+        (status["geo_code"] == geo_code)
+        & (status["goal_id"] == goal_id)
+        & (status["latest_value"].notna())
+    ].sort_values("target_index")
+    present = set(store.loc[store["geo_code"] == geo_code, "indicator_id"])
+    lead = [i for i in rows["indicator_id"] if i in present]
+    return list(dict.fromkeys([*lead[:1], *indicators]))
+
+
+def _charts(store, status, forecasts, geo_code, indicators, year, lang, members) -> list[str]:
+    """The goal's charts, most telling first: the lead indicator over time, its ranking, the
+    member breakdown; then the other indicators."""
+    charts = []
+    for indicator_id in indicators:
+        if not (store["indicator_id"] == indicator_id).any():
+            charts.append(industry_figure(store, geo_code, indicator_id, year, lang))
+            continue
+        charts.append(
+            time_series_figure(store, status, forecasts, geo_code, indicator_id, year, lang)
+        )
+        charts.append(comparator_figure(store, geo_code, indicator_id, year, lang))
+        if members and indicator_id == indicators[0]:
+            charts.append(member_figure(store, members, indicator_id, year, lang))
+    return [c for c in charts if c]
 
 
 def goal_section(
@@ -186,53 +389,63 @@ def goal_section(
     lang: str,
     members: list[str] | None = None,
     max_indicators: int = 2,
-) -> str:
-    """HTML for one main goal: heading, statuses, and figures for its leading indicators."""
+) -> tuple[str, list[str]]:
+    """(HTML for one main goal, its further charts for the appendix).
+
+    The section reads its lead chart in sentences, lists the statuses and shows at most
+    :data:`MAIN_CHARTS` charts; the rest go to the appendix.
+    """
     goal = load_targets().goal(goal_id)
-    heading = ("Mål" if lang == "nb" else "Goal") + f" {goal_id}"
     text = goal.text_nb if lang == "nb" else goal.text_en
     parts = [
-        f"<h2>{heading}</h2>",
+        f'<h2 id="goal-{html.escape(goal_id)}">{words("goal", lang)} {html.escape(goal_id)}</h2>',
         f"<p><em>{html.escape(text)}</em></p>",
-        status_list(status, geo_code, goal_id, lang),
     ]
-    indicators = goal_indicators(goal_id, store, geo_code)[:max_indicators]
+    indicators = lead_first(
+        store, status, geo_code, goal_id, goal_indicators(goal_id, store, geo_code)
+    )
+    indicators = indicators[:max_indicators]
+    if indicators and (store["indicator_id"] == indicators[0]).any():
+        sentences = reading(store, status, geo_code, indicators[0], year, lang)
+        parts.append(f'<p class="trsplan-reading">{html.escape(sentences)}</p>')
+    parts.append(status_list(status, geo_code, goal_id, lang))
     if not indicators:
-        parts.append(
-            "<p>"
-            + (
-                "Ingen tallfestet indikator for dette målet i datagrunnlaget."
-                if lang == "nb"
-                else "No quantified indicator for this goal in the data."
-            )
-            + "</p>"
-        )
-    for indicator_id in indicators:
-        if not (store["indicator_id"] == indicator_id).any():
-            parts.append(industry_figure(store, geo_code, indicator_id, year, lang))
-            continue
-        parts.append(
-            time_series_figure(store, status, forecasts, geo_code, indicator_id, year, lang)
-        )
-        parts.append(comparator_figure(store, geo_code, indicator_id, year, lang))
-        if members and indicator_id == indicators[0]:  # the breakdown for the lead indicator
-            parts.append(member_figure(store, members, indicator_id, year, lang))
-    return "\n".join(p for p in parts if p)
+        parts.append(f"<p>{words('no_indicator', lang)}</p>")
+    charts = _charts(store, status, forecasts, geo_code, indicators, year, lang, members)
+    parts.extend(charts[:MAIN_CHARTS])
+    extra = [f"<h3>{words('goal', lang)} {html.escape(goal_id)}</h3>", *charts[MAIN_CHARTS:]]
+    return "\n".join(p for p in parts if p), (extra if len(extra) > 1 else [])
+
+
+def appendix_html(charts: list[str], lang: str, extra: str = "") -> str:
+    """The appendix: every chart the goal sections left out, and any the notebook adds."""
+    if not charts and not extra:
+        return ""
+    body = "\n".join(charts) + extra
+    return f'<section class="trsplan-appendix"><h2>{words("appendix", lang)}</h2>{body}</section>'
 
 
 def methods_html(store: pd.DataFrame, lang: str) -> str:
-    """Each indicator in the report with its definition (label, unit) and source tables."""
-    rows = store[["indicator_id", "unit", "source_tables"]].drop_duplicates("indicator_id")
+    """Each indicator in the report with its definition (label, unit) and source tables; an
+    indicator kept per industry (``employment:58-63``) is one row (``employment:*``)."""
+    rows = store[["indicator_id", "unit", "source_tables"]].copy()
+    rows["base"] = rows["indicator_id"].str.split(":").str[0]
+    # the indicators the plan's goals name; every other column is in the workbook
+    named = set(load_targets().indicator_ids()) | set(LABELS)
+    rows = rows[rows["base"].isin(named)]
+    per_industry = rows["indicator_id"].str.contains(":", regex=False)
+    rows["shown"] = rows["base"].where(~per_industry, rows["base"] + ":*")
+    rows = rows.drop_duplicates("shown")
     head = (
         "<tr><th>Indikator</th><th>Enhet</th><th>Kilde (SSB-tabell)</th></tr>"
         if lang == "nb"
         else "<tr><th>Indicator</th><th>Unit</th><th>Source (SSB table)</th></tr>"
     )
     body = "".join(
-        f"<tr><td>{html.escape(indicator_label(r.indicator_id, lang))} "
-        f"<small>(<code>{html.escape(r.indicator_id)}</code>)</small></td>"
-        f"<td>{html.escape(str(r.unit))}</td>"
+        f"<tr><td>{html.escape(indicator_label(r.base, lang))} "
+        f"<small>(<code>{html.escape(r.shown)}</code>)</small></td>"
+        f"<td>{html.escape(unit_label(str(r.unit), lang))}</td>"
         f"<td>{html.escape(source_text(r.source_tables, lang))}</td></tr>"
-        for r in rows.sort_values("indicator_id").itertuples()
+        for r in rows.sort_values("shown").itertuples()
     )
     return f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'
