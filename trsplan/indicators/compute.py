@@ -756,53 +756,57 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
 TECH_MEASURES = technology.MEASURES | {"tech_companies_undecided": ("4", "companies")}
 
 
-def classify_tech(units: pd.DataFrame, definition: technology.TechDefinition) -> pd.Series:
-    """Technology units by NACE: SN2025 codes for units registered from :data:`SN2025_FROM`,
-    SN2007 codes for older ones (``boolean``; NA = undecided by the code mapping)."""
-    registered = pd.to_datetime(
-        units.get("registreringsdatoEnhetsregisteret"), errors="coerce", format="ISO8601"
-    )
-    recent = pd.Series(registered >= SN2025_FROM, index=units.index).fillna(False).astype(bool)
-    old = technology.classify_units(units, definition=definition, nace_version="sn2007")
-    new = technology.classify_units(units, definition=definition, nace_version="sn2025")
-    return old.where(~recent, new).astype("boolean")
-
-
 def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
-    found = inputs.brreg_units(ctx.snapshot, "enheter")
-    if found is None:
+    extracts = inputs.brreg_extracts(ctx.snapshot)
+    if not extracts:
         return []
-    units, vintage = found
     definition = technology.tech_definition()
-    years = [y for y in ctx.years if y < vintage] or [vintage]
-    counts = technology.tech_counts(
-        units,
-        years,
-        classify_tech(units, definition),
-        municipalities=geography.valid_codes(vintage),
+    last = max(e.year for e in extracts)
+    own = {e.year for e in extracts}
+    years = sorted({y for y in ctx.years if y <= last} | (own & set(ctx.years)) or {last})
+    result = technology.count_extracts(
+        extracts, years, definition, municipalities=geography.valid_codes
     )
+    counts = result.counts
     columns = [c for c in technology.COUNT_COLUMNS if c in counts.columns]
-    sums = _aggregate(
-        counts.rename(columns={"geo_code": "code"}), ctx.vintage_members(vintage), columns
-    )
-    out = technology.goal_4(sums)
+    parts = []
+    for taken, part in counts.groupby("extract", sort=True):
+        vintage = min(max(int(str(taken)[:4]), geography.first_year()), geography.last_year())
+        members = ctx.vintage_members(vintage)
+        parts.append(
+            _aggregate(part.rename(columns={"geo_code": "code"}), members, columns)
+        )
+    out = technology.goal_4(pd.concat(parts, ignore_index=True))
     measures = TECH_MEASURES | technology.GOAL_4_MEASURES
+    taken = ", ".join(e.taken for e in extracts)
     sources = dict.fromkeys(
-        measures, f"brreg:enheter ({vintage} extract);tech_nace.yaml:{definition.name}"
+        measures, f"brreg:enheter+underenheter ({taken} extracts);tech_nace.yaml:{definition.name}"
     )
     synthetic = inputs.synthetic(ctx.snapshot, [], sources=["brreg"])
     bounds = {"tech_employees": ("tech_employees_lower", "tech_employees_upper")}
-    return [
-        _emit(
-            ctx,
-            out,
-            measures,
-            sources,
-            synthetic,
-            bounds=bounds,
-            not_municipal=list(technology.GOAL_4_MEASURES),
-        )
-    ]
+    rows = _emit(
+        ctx,
+        out,
+        measures,
+        sources,
+        synthetic,
+        bounds=bounds,
+        not_municipal=list(technology.GOAL_4_MEASURES),
+    )
+    return [_mark_estimates(rows, counts)]
+
+
+def _mark_estimates(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``estimate`` from the year's basis; doubling progress is an estimate also when its
+    baseline year is."""
+    basis = counts.drop_duplicates("year").set_index("year")["basis"]
+    estimated = basis[basis != technology.MEASURED]
+    mark = rows["year"].map(estimated).astype("string")
+    doubling = rows["indicator_id"].str.endswith("_doubling_progress").fillna(False)
+    base = estimated.get(technology.BASELINE_YEAR)
+    if base is not None:
+        mark = mark.mask(doubling & mark.isna(), base)
+    return rows.assign(estimate=mark)
 
 
 # --- Goal 5: residential attractiveness ----------------------------------------------------------

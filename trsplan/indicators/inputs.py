@@ -28,14 +28,18 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from trsplan import geography
 from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.indicators.technology import Extract
 from trsplan.snapshot import Snapshot
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
@@ -343,6 +347,50 @@ def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame
         raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at") from exc
     vintage = min(max(year, geography.first_year()), geography.last_year())
     return units, vintage
+
+
+_EXTRACT_NAME = re.compile(
+    r"^(?P<kind>enheter|underenheter)(?:_(?P<taken>\d{4}-\d{2}-\d{2}))?\.(?:parquet|csv\.gz|csv)$"
+)
+
+
+def brreg_extracts(snapshot: Snapshot) -> list[Extract]:
+    """Every Enhetsregisteret extract of the snapshot, oldest first.
+
+    ``brreg/<kind>_<YYYY-MM-DD>.parquet`` is the extract taken that day (``trsplan fetch`` keeps
+    one per date, carried from version to version); ``brreg/<kind>.parquet`` / ``.csv.gz`` (older
+    snapshots, the demo) is dated by its ``retrieved_at``. Only the columns counting needs are
+    read, types fixed (:func:`trsplan.sources.brreg.read_extract`); a CSV is converted first.
+    """
+    found: dict[str, dict[str, object]] = {}
+    for provenance in snapshot.files():
+        match = _EXTRACT_NAME.match(provenance.name) if provenance.source == "brreg" else None
+        if match is None:
+            continue
+        taken = match["taken"] or str(provenance.retrieved_at)[:10]
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", taken):
+            raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at {taken!r}")
+        slot = found.setdefault(taken, {})
+        if match["kind"] not in slot or provenance.name.endswith(".parquet"):
+            slot[match["kind"]] = _read_extract(snapshot, provenance.name, match["kind"])
+    return [
+        Extract(taken, kinds["enheter"], kinds.get("underenheter"))
+        for taken, kinds in sorted(found.items())
+        if "enheter" in kinds
+    ]
+
+
+def _read_extract(snapshot: Snapshot, name: str, kind: str):
+    from trsplan.sources.brreg import csv_to_parquet, read_extract
+
+    raw = snapshot.read_bytes("brreg", name)
+    if name.endswith(".parquet"):
+        return read_extract(raw, kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "bulk.csv.gz"
+        source.write_bytes(raw if name.endswith(".gz") else gzip.compress(raw))
+        csv_to_parquet(source, Path(tmp) / "bulk.parquet", kind)
+        return read_extract(Path(tmp) / "bulk.parquet", kind)
 
 
 # --- Member frames ----------------------------------------------------------------------------
