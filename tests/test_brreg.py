@@ -13,6 +13,7 @@ from statbank_server import BulkFile, StatBankServer, gzip_csv
 
 from trsplan.paths import shared_reference_dir
 from trsplan.sources import http
+from trsplan.errors import RegisterFileError
 from trsplan.sources.brreg import BrregClient, SearchTooBroad, csv_to_parquet
 from trsplan.sources.http import DownloadError, HttpClient, QueryError, make_session
 
@@ -247,8 +248,8 @@ def test_repeated_interruptions_give_up_keeping_the_part(server, tmp_path):
 
 def test_csv_to_parquet_keeps_codes_as_strings_and_withheld_as_null(server, tmp_path):
     download = client_for(server).download_bulk("enheter", tmp_path)
-    rows = csv_to_parquet(download.path, tmp_path / "enheter.parquet")
-    assert rows == 400
+    conversion = csv_to_parquet(download.path, tmp_path / "enheter.parquet")
+    assert conversion.rows == 400 and conversion.malformed == 0
     table = pq.read_table(tmp_path / "enheter.parquet")
     schema = {f.name: str(f.type) for f in table.schema}
     assert schema["organisasjonsnummer"] == "string"
@@ -274,11 +275,11 @@ def test_parquet_conversion_is_deterministic(server, tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
-def test_a_broken_file_is_a_download_error(tmp_path):
+def test_a_broken_file_is_a_register_file_error(tmp_path):
     (tmp_path / "x.csv.gz").write_bytes(b"not gzip at all")
-    with pytest.raises(DownloadError, match="not a readable gzip CSV"):
+    with pytest.raises(RegisterFileError, match="not a readable gzip CSV"):
         csv_to_parquet(tmp_path / "x.csv.gz", tmp_path / "x.parquet")
     (tmp_path / "y.csv.gz").write_bytes(gzip.compress(b'"a","b"\n"1","2"\n'))
-    with pytest.raises(DownloadError, match="no 'organisasjonsnummer' column"):
+    with pytest.raises(RegisterFileError, match=r"lacks the column\(s\) \['organisasjonsnummer'"):
         csv_to_parquet(tmp_path / "y.csv.gz", tmp_path / "y.parquet")
     assert not (tmp_path / "y.parquet").exists()
