@@ -131,7 +131,10 @@ def _prepare(folder: Path) -> dict[str, float]:
         out["generate_seconds"] = time.perf_counter() - start
     for kind in KINDS:
         parquet = folder / f"{kind}.parquet"
-        if not parquet.is_file() or parquet.stat().st_mtime < (folder / f"{kind}.csv.gz").stat().st_mtime:
+        if (
+            not parquet.is_file()
+            or parquet.stat().st_mtime < (folder / f"{kind}.csv.gz").stat().st_mtime
+        ):
             csv_to_parquet(folder / f"{kind}.csv.gz", parquet, kind)
     return out
 
@@ -159,7 +162,8 @@ def run(folder: Path, rounds: int) -> dict:
         "convert_over_csv_read": ratio("convert", "csv_read"),
     }
     goals = {
-        "ratio_to_bare_read": ratios["pipeline_over_parquet_read_all"] <= GOALS["ratio_to_bare_read"],
+        "ratio_to_bare_read": ratios["pipeline_over_parquet_read_all"]
+        <= GOALS["ratio_to_bare_read"],
         "seconds": med["pipeline"] <= GOALS["seconds"],
         "peak_rss_mb": peak["pipeline"] <= GOALS["peak_rss_mb"],
     }

@@ -326,7 +326,10 @@ def _arrow(rows, fields):
     }
     columns = list(zip(*rows, strict=True))
     return pa.table(
-        {f: pa.array(list(c), type=types.get(f, pa.string())) for f, c in zip(fields, columns)}
+        {
+            f: pa.array(list(c), type=types.get(f, pa.string()))
+            for f, c in zip(fields, columns, strict=True)
+        }
     )
 
 

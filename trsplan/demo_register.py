@@ -134,9 +134,7 @@ def _pick(rng: np.random.Generator, n: int, values: np.ndarray, weights: np.ndar
 
 
 def _text(prefix: str, numbers: np.ndarray, suffix: str = "") -> pa.Array:
-    return pc.binary_join_element_wise(
-        prefix, pa.array(numbers).cast(pa.string()), suffix, ""
-    )
+    return pc.binary_join_element_wise(prefix, pa.array(numbers).cast(pa.string()), suffix, "")
 
 
 def _dates(days: np.ndarray) -> pa.Array:
@@ -164,7 +162,9 @@ def _to_sn2025(codes: np.ndarray) -> np.ndarray:
     return np.array([c[0] for c in candidates], dtype=object)
 
 
-def _headcounts(rng: np.random.Generator, n: int, employing: np.ndarray) -> tuple[pa.Array, pa.Array]:
+def _headcounts(
+    rng: np.random.Generator, n: int, employing: np.ndarray
+) -> tuple[pa.Array, pa.Array]:
     """(harRegistrertAntallAnsatte, antallAnsatte): withheld 1-4 as null with the flag true."""
     u = rng.random(n)
     flag = employing & (u < 0.55)
@@ -244,9 +244,7 @@ def enheter_table(n: int, extract: date, seed: int = 2026) -> pa.Table:
     return pa.table(columns).select(ENHET_COLUMNS)
 
 
-def underenheter_table(
-    n: int, enheter: pa.Table, extract: date, seed: int = 2026
-) -> pa.Table:
+def underenheter_table(n: int, enheter: pa.Table, extract: date, seed: int = 2026) -> pa.Table:
     """``n`` synthetic underenheter whose ``overordnetEnhet`` are AS/NUF/SA/ANS/DA enheter of
     ``enheter`` (a parent has one or several); 70 % at the parent's municipality."""
     rng = np.random.default_rng(seed + 1)
@@ -307,9 +305,8 @@ def underenheter_table(
 def write_csv_gz(table: pa.Table, path: Path, *, level: int = 1) -> Path:
     """``table`` as a gzip CSV in the bulk layout (atomic)."""
     options = pacsv.WriteOptions(quoting_style="needed", batch_size=1 << 16)
-    with atomic_path(Path(path)) as tmp:
-        with gzip.open(tmp, "wb", compresslevel=level) as out:
-            pacsv.write_csv(table, out, write_options=options)
+    with atomic_path(Path(path)) as tmp, gzip.open(tmp, "wb", compresslevel=level) as out:
+        pacsv.write_csv(table, out, write_options=options)
     return Path(path)
 
 

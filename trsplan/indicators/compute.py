@@ -773,9 +773,7 @@ def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
     for taken, part in counts.groupby("extract", sort=True):
         vintage = min(max(int(str(taken)[:4]), geography.first_year()), geography.last_year())
         members = ctx.vintage_members(vintage)
-        parts.append(
-            _aggregate(part.rename(columns={"geo_code": "code"}), members, columns)
-        )
+        parts.append(_aggregate(part.rename(columns={"geo_code": "code"}), members, columns))
     out = technology.goal_4(pd.concat(parts, ignore_index=True))
     measures = TECH_MEASURES | technology.GOAL_4_MEASURES
     taken = ", ".join(e.taken for e in extracts)

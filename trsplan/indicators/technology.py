@@ -566,17 +566,13 @@ def _years(table, names: Sequence[str], how: str) -> np.ndarray:
     """Year of the first present date among ``names`` (``first``) or the earliest (``min``);
     NaN where none is known. Dates are ISO text: the year is the first four characters."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n = table.num_rows
     out = np.full(n, np.nan)
     for name in names:
         year = _per_value(_column(table, name, n), _year_of)
         year = year.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        if how == "first":
-            out = np.where(np.isnan(out), year, out)
-        else:
-            out = np.fmin(out, year)
+        out = np.where(np.isnan(out), year, out) if how == "first" else np.fmin(out, year)
     return out
 
 
@@ -631,9 +627,7 @@ def _headcount(table, rules: dict[str, tuple[float, float, float]]) -> tuple[np.
     return (*out, withheld)
 
 
-def _classify_codes(
-    table, definition: TechDefinition, mapping: pd.DataFrame | None
-) -> np.ndarray:
+def _classify_codes(table, definition: TechDefinition, mapping: pd.DataFrame | None) -> np.ndarray:
     """Per unit: 1 tech, 0 not, -1 undecided, classifying each distinct code once (SN2025 for
     units registered from :data:`SN2025_FROM`). A unit without a code is not tech (0)."""
     import pyarrow as pa
@@ -767,6 +761,43 @@ class _Life:
         return (self.start <= year) & ~(self.end <= year)
 
 
+@dataclass(frozen=True)
+class _Units:
+    """Per unit of one kind: municipality index (-1 = set aside), employee range, life."""
+
+    place: np.ndarray
+    lower: np.ndarray
+    central: np.ndarray
+    upper: np.ndarray
+    withheld: np.ndarray
+    life: _Life
+
+    @classmethod
+    def of(cls, table, kind: str, extract: Extract, codes, rules) -> _Units:
+        lower, central, upper, withheld = _headcount(table, rules)
+        place = _place(table, kind, codes)
+        return cls(place, lower, central, upper, withheld, _Life.of(table, kind, extract))
+
+    def sums(self, where: np.ndarray, m: int) -> dict[str, np.ndarray]:
+        """Employee sums (central, lower, upper, withheld units) by municipality over ``where``."""
+        ok = where & (self.place >= 0)
+        at = self.place[ok]
+
+        def total(weights: np.ndarray | None) -> np.ndarray:
+            return np.bincount(at, weights=weights, minlength=m).astype("float64")
+
+        return {
+            "tech_employees": total(self.central[ok]),
+            "tech_employees_lower": total(self.lower[ok]),
+            "tech_employees_upper": total(self.upper[ok]),
+            "tech_employees_withheld": total(self.withheld[ok].astype("float64")),
+        }
+
+    def count(self, where: np.ndarray, m: int) -> np.ndarray:
+        ok = where & (self.place >= 0)
+        return np.bincount(self.place[ok], minlength=m).astype("float64")
+
+
 def _count_one(
     extract: Extract,
     units,
@@ -777,51 +808,35 @@ def _count_one(
     rules: dict[str, tuple[float, float, float]],
 ) -> tuple[pd.DataFrame, int]:
     m = len(codes)
-    place = _place(units, "enheter", codes)
-    lower, central, upper, withheld = _headcount(units, rules)
-    life = _Life.of(units, "enheter", extract)
-    start = life.start
+    own = _Units.of(units, "enheter", extract, codes, rules)
     is_tech = tech == 1
     if sites is not None:
-        s_place = _place(sites, "underenheter", codes)
-        s_parent = sites["_parent"].to_numpy(zero_copy_only=False).astype(np.int64)
-        s_lower, s_central, s_upper, s_withheld = _headcount(sites, rules)
-        s_life = _Life.of(sites, "underenheter", extract)
+        at = _Units.of(sites, "underenheter", extract, codes, rules)
+        parent = sites["_parent"].to_numpy(zero_copy_only=False).astype(np.int64)
     rows = []
     for year in years:
-        alive = life.alive(year, extract.year)
+        alive = own.life.alive(year, extract.year)
         company = alive & is_tech
-        placed = place >= 0
-        employing = company.copy()
-        cols = {}
-
-        def add(name: str, where: np.ndarray, weights, at=place, placed=placed) -> None:
-            ok = where & placed if at is place else where & (at >= 0)
-            w = None if weights is None else weights[ok]
-            cols[name] = cols.get(name, 0) + np.bincount(at[ok], weights=w, minlength=m)
-
+        employing = company
+        cols = dict.fromkeys(COUNT_COLUMNS, np.zeros(m))
         if sites is not None:
-            s_alive = s_life.alive(year, extract.year) & company[s_parent]
+            # a company with open sites has its staff counted there, at their location
+            open_sites = at.life.alive(year, extract.year) & company[parent]
             with_sites = np.zeros(len(company), dtype=bool)
-            with_sites[s_parent[s_alive]] = True
+            with_sites[parent[open_sites]] = True
             employing = company & ~with_sites
-            add("tech_employees", s_alive, s_central, s_place)
-            add("tech_employees_lower", s_alive, s_lower, s_place)
-            add("tech_employees_upper", s_alive, s_upper, s_place)
-            add("tech_employees_withheld", s_alive & s_withheld, None, s_place)
-        add("tech_companies", company, None)
-        add("tech_employees", employing, central)
-        add("tech_employees_lower", employing, lower)
-        add("tech_employees_upper", employing, upper)
-        add("tech_employees_withheld", employing & withheld, None)
-        add("tech_startups", is_tech & (start == year), None)
-        add("tech_companies_undecided", alive & (tech == -1), None)
-        frame = pd.DataFrame({k: np.asarray(v, dtype="float64") for k, v in cols.items()})
+            cols.update(at.sums(open_sites, m))
+        for name, value in own.sums(employing, m).items():
+            cols[name] = cols[name] + value
+        cols["tech_companies"] = own.count(company, m)
+        cols["tech_startups"] = own.count(is_tech & (own.life.start == year), m)
+        cols["tech_companies_undecided"] = own.count(alive & (tech == -1), m)
+        frame = pd.DataFrame(cols)
         frame.insert(0, "year", year)
         frame.insert(0, "geo_code", pd.array(list(codes), dtype="string"))
         frame["basis"] = MEASURED if year == extract.year else ESTIMATE
         frame["extract"] = extract.taken
-        rows.append(frame[["geo_code", "year", *COUNT_COLUMNS, "basis", "extract"]])
-    alive_now = life.alive(extract.year, extract.year) & is_tech
-    aside = int((alive_now & (place < 0)).sum())
+        rows.append(frame)
+    alive_now = own.life.alive(extract.year, extract.year) & is_tech
+    aside = int((alive_now & (own.place < 0)).sum())
     return pd.concat(rows, ignore_index=True), aside

@@ -34,7 +34,6 @@ import requests
 import urllib3
 
 from trsplan.errors import RegisterFileError
-
 from trsplan.sources import http as _http
 from trsplan.sources.http import (
     DownloadError,
@@ -450,8 +449,9 @@ _INTEGER = r"^\s*\d+\s*$"
 @dataclass(frozen=True)
 class Conversion:
     """What :func:`csv_to_parquet` wrote: ``rows`` kept, ``malformed`` rows skipped (a wrong
-    number of fields) with the first line numbers, and ``bad_values`` (a typed field that is
-    not a number or ``true``/``false``: kept as null) with the first record numbers."""
+    number of fields) with the first line numbers of the file, and ``bad_values`` (a typed
+    field that is not a number or ``true``/``false``: kept as null) with the first row numbers
+    of the converted table (1 = first data row kept)."""
 
     rows: int
     malformed: int = 0
@@ -466,7 +466,10 @@ class Conversion:
             parts.append(f"{self.malformed:,} malformed rows skipped (first at lines {lines})")
         if self.bad_values:
             records = ", ".join(str(n) for n in self.bad_value_records)
-            parts.append(f"{self.bad_values:,} unreadable values set to null (records {records})")
+            parts.append(
+                f"{self.bad_values:,} unreadable numbers or flags set to null (first in rows "
+                f"{records} of the converted table)"
+            )
         return "; ".join(parts)
 
 
@@ -549,7 +552,7 @@ def csv_to_parquet(gz_path: Path, parquet_path: Path, kind: str | None = None) -
     malformed: list[int] = []
 
     def skip(row: Any) -> str:
-        malformed.append(row.number if row.number is not None else -1)
+        malformed.append(row.number)
         return "skip"
 
     read = pacsv.ReadOptions(block_size=16 << 20, encoding="utf8")
@@ -577,13 +580,34 @@ def csv_to_parquet(gz_path: Path, parquet_path: Path, kind: str | None = None) -
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    lines = [n for n in malformed[:MAX_REPORTED_LINES] if n is not None]
+    if len(lines) < min(len(malformed), MAX_REPORTED_LINES):
+        # values may span lines, so the parser does not know line numbers: find them again
+        lines = _malformed_lines(gz_path, len(header), MAX_REPORTED_LINES)
     return Conversion(
         rows=rows,
         malformed=len(malformed),
-        malformed_lines=tuple(malformed[:MAX_REPORTED_LINES]),
+        malformed_lines=tuple(lines),
         bad_values=len(bad),
         bad_value_records=tuple(bad[:MAX_REPORTED_LINES]),
     )
+
+
+def _malformed_lines(gz_path: Path, fields: int, limit: int) -> list[int]:
+    """The first physical line numbers of records without ``fields`` fields (a slow second
+    pass, only when the fast one found some)."""
+    out: list[int] = []
+    with gzip.open(gz_path, "rt", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        start = reader.line_num + 1
+        for record in reader:
+            if len(record) != fields:
+                out.append(start)
+                if len(out) >= limit:
+                    break
+            start = reader.line_num + 1
+    return out
 
 
 def read_extract(source: Path | bytes, kind: str) -> Any:
