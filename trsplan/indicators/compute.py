@@ -72,13 +72,14 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
 - ``4`` / ``4.1``: ``tech_companies``, ``tech_employees`` (``lower`` / ``upper`` from the
   withheld headcounts), ``tech_employees_lower`` / ``_upper``, ``tech_companies_undecided``,
   ``tech_startups`` (4.1); regions and Norway also the goal-4 target shares and doubling progress.
-  Enhetsregisteret ``enheter`` (companies at their business address) with the default NACE
-  definition of ``data/definitions/tech_nace.yaml``; units registered from 2025 carry SN2025
-  codes and are mapped back to SN2007 (:data:`SN2025_FROM`). ONE extract: every year is counted
-  from the units as they were when it was taken (codes of that day, current headcounts, deleted
-  units mostly absent), up to the last full year before it; earlier years are a back-cast that
-  under-counts closed companies. In the demo the extract holds only 21 municipalities, so Norway's
-  count is theirs.
+  Enhetsregisteret bulk extracts (every one kept in the snapshot, one per extract date) counted
+  by :func:`trsplan.indicators.technology.count_extracts` with the default NACE definition of
+  ``data/definitions/tech_nace.yaml``: companies (enheter) at their business address, employees
+  at their underenheter' locations. A year with its own extract is measured; earlier years come
+  from the nearest later extract and are marked ``estimate = "estimate (survivors only)"``
+  (units closed before that extract are missing), as is the doubling progress from an estimated
+  2014 baseline. Each extract's rows are aggregated to regions in its own code vintage. In the
+  demo the extract holds only 21 municipalities, so Norway's count is theirs.
 - ``5``: ``residential_attractiveness`` (net migration rate minus the rate expected from job
   growth, OLS across all municipalities per 3-year period ending in the year;
   :data:`ATTRACTIVENESS_PERIOD`), ``expected_net_migration``, ``expected_net_migration_rate``,
@@ -138,11 +139,6 @@ TARGET_INDICATORS: dict[str, str] = {
     "zoning_case_days": "zoning_case_percentile",
 }
 
-#: Units registered in Enhetsregisteret from this date carry SN2025 NACE codes (the register's
-#: 2025 recoding); older units carry SN2007 codes in the demo extract. ASSUMPTION: an extract
-#: taken after the recoding has SN2025 codes throughout; then set this to a date before every
-#: registration.
-SN2025_FROM = pd.Timestamp("2025-01-01")
 #: Years per attractiveness period (Telemarksforsking publishes 3-year periods).
 ATTRACTIVENESS_PERIOD = 3
 #: 13470's code for an unknown industry: counted in the totals, given no LQ.

@@ -27,7 +27,6 @@ geography in the codes of one vintage for tables that use one vintage throughout
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -318,35 +317,6 @@ def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- Brønnøysund ------------------------------------------------------------------------------
-
-
-def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame, int] | None:
-    """The Enhetsregisteret extract of ``kind`` and its code vintage, or None when absent.
-
-    Reads ``brreg/<kind>.parquet`` (what ``trsplan fetch`` stores) or ``brreg/<kind>.csv.gz``
-    (the downloaded bulk CSV; the demo ships that). Every column is text (codes keep their
-    leading zeros; empty = null). The code vintage is the year the extract was taken: its
-    municipality numbers are those valid then, whatever year a unit is counted for.
-    """
-    files = {p.name: p for p in snapshot.files() if p.source == "brreg"}
-    for name in (f"{kind}.parquet", f"{kind}.csv.gz", f"{kind}.csv"):
-        if name in files:
-            provenance = files[name]
-            break
-    else:
-        return None
-    raw = snapshot.read_bytes("brreg", provenance.name)
-    if provenance.name.endswith(".parquet"):
-        units = pd.read_parquet(io.BytesIO(raw)).astype("string")
-    else:
-        data = gzip.decompress(raw) if provenance.name.endswith(".gz") else raw
-        units = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""])
-    try:
-        year = int(str(provenance.retrieved_at)[:4])
-    except ValueError as exc:
-        raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at") from exc
-    vintage = min(max(year, geography.first_year()), geography.last_year())
-    return units, vintage
 
 
 _EXTRACT_NAME = re.compile(

@@ -31,6 +31,13 @@ Employees (:func:`employee_range`). Enhetsregisteret withholds headcounts below 
 - null and the flag missing (older extracts): unknown 0–4 → (0, 2, 4).
 Regional sums add the members' lower, central and upper values separately.
 
+Whole extracts (:func:`count_extracts`, what the store uses): every kept bulk extract (enheter
+and underenheter, pyarrow Tables) counted with vectorised rules: companies at the business
+address, employees at their underenheter' locations, deleted / bankrupt / dissolving units out,
+a year without its own extract estimated from the nearest later one and marked
+:data:`ESTIMATE` (survivors only). :func:`tech_counts` below is the frame-based form for one
+extract (back-casting every year).
+
 Input columns (Brreg bulk CSV layout, dotted JSON paths): ``organisasjonsnummer``,
 ``naeringskode1.kode``, ``antallAnsatte``, ``harRegistrertAntallAnsatte``,
 ``forretningsadresse.kommunenummer`` or ``beliggenhetsadresse.kommunenummer``,
@@ -497,7 +504,10 @@ def _first_year(units: pd.DataFrame, columns: Sequence[str], how: str) -> pd.Ser
 
 MEASURED = "measured"
 ESTIMATE = "estimate (survivors only)"
-#: Units registered from this date carry SN2025 codes, older ones SN2007.
+#: Units registered in Enhetsregisteret from this date carry SN2025 NACE codes (the register's
+#: 2025 recoding); older units carry SN2007 codes in the demo extract. ASSUMPTION (unverified):
+#: an extract taken after the recoding has SN2025 codes throughout; then pass an earlier
+#: ``sn2025_from`` to :func:`count_extracts`.
 SN2025_FROM = "2025-01-01"
 #: Rule: a unit flagged so at the extract is not counted in the extract's own year.
 EXCLUDED_FLAGS = ("konkurs", "underAvvikling", "underTvangsavviklingEllerTvangsopplosning")
@@ -627,9 +637,11 @@ def _headcount(table, rules: dict[str, tuple[float, float, float]]) -> tuple[np.
     return (*out, withheld)
 
 
-def _classify_codes(table, definition: TechDefinition, mapping: pd.DataFrame | None) -> np.ndarray:
+def _classify_codes(
+    table, definition: TechDefinition, mapping: pd.DataFrame | None, sn2025_from: str
+) -> np.ndarray:
     """Per unit: 1 tech, 0 not, -1 undecided, classifying each distinct code once (SN2025 for
-    units registered from :data:`SN2025_FROM`). A unit without a code is not tech (0)."""
+    units registered from ``sn2025_from``). A unit without a code is not tech (0)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -639,7 +651,7 @@ def _classify_codes(table, definition: TechDefinition, mapping: pd.DataFrame | N
         codes = codes.cast(pa.string()).dictionary_encode()
     recent = _per_value(
         _column(table, "registreringsdatoEnhetsregisteret", n),
-        lambda d: pc.greater_equal(d, SN2025_FROM),
+        lambda d: pc.greater_equal(d, sn2025_from),
     ).fill_null(False)
     uniques = pd.Series(codes.dictionary.to_pylist(), dtype="string")
     value = {}
@@ -672,14 +684,22 @@ def count_extracts(
     curated: Collection[str] | None = None,
     mapping: pd.DataFrame | None = None,
     rules: dict[str, tuple[float, float, float]] = EMPLOYEE_RULES,
+    sn2025_from: str = SN2025_FROM,
 ) -> ExtractCounts:
     """Technology companies and employees by municipality and year from whole bulk extracts.
 
-    Rules (``docs/methods`` and the module docstring say the same):
+    Rules (the report's methods text, ``trsplan.report.sections.SURVIVORSHIP_METHOD``, says the
+    same in words):
     - a year is counted from :func:`extract_for_years`: its own extract (``basis`` =
       :data:`MEASURED`: the register on the extract date) or the nearest later one
       (:data:`ESTIMATE`: units alive on 31 December of the year among those still in the later
-      extract: units closed since are missing, so the estimate is a lower bound);
+      extract, with that extract's headcounts, codes and municipality numbers: units closed
+      since are missing, so levels are biased low and growth from them high);
+    - ``method="nace"``: ``naeringskode1.kode`` under ``definition``; codes of units registered
+      from ``sn2025_from`` are SN2025 and mapped back to SN2007 first (``mapping``, default
+      ``nace_sn2007_sn2025.csv``); a code the mapping cannot decide counts in
+      ``tech_companies_undecided``, never as tech; a unit without a code is not tech.
+      ``method="curated"``: the organisation numbers in ``curated`` (the region's own list);
     - companies are enheter (counted once, at ``forretningsadresse.kommunenummer``); on the
       extract date a unit deleted by then, bankrupt or under (forced) dissolution
       (:data:`EXCLUDED_FLAGS`) is not counted; for earlier years a unit counts from its
@@ -701,7 +721,7 @@ def count_extracts(
         codes = sorted(municipalities(extract.year))
         units = extract.enheter
         if method == "nace":
-            tech = _classify_codes(units, definition, mapping)
+            tech = _classify_codes(units, definition, mapping, sn2025_from)
         else:
             listed = pa.array(sorted(_orgnr(pd.Series(list(curated or []), dtype="string"))))
             numbers = pc.utf8_lpad(_column(units, "organisasjonsnummer", units.num_rows), 9, "0")
