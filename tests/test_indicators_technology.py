@@ -425,3 +425,33 @@ def test_count_extracts_curated_method_and_a_sn2025_code():
     rows = [("900000010", "62.100", 9, True, "5001", "2025-02-01", None, False, None)]
     only = _count([_extract("2026-11-01", rows, SITES_2026[2:3])], years=[2026]).counts
     assert _row(only, "5001", 2026).tech_employees == 9
+
+
+def test_every_kept_extract_of_a_snapshot_is_read(tmp_path):
+    import pyarrow.parquet as pq
+
+    from trsplan.indicators.inputs import brreg_extracts
+    from trsplan.snapshot import Snapshot, write_file
+
+    def payload(table):
+        path = tmp_path / "x.parquet"
+        pq.write_table(table, path)
+        return path.read_bytes()
+
+    version = tmp_path / "2026-11-27"
+    version.mkdir()
+    later = _extract("2026-11-01")
+    common = {"table_id": None, "url": None, "query": None, "licence": "test", "synthetic": True}
+    # a dated extract, and an undated one (older snapshots) dated by its retrieved_at
+    for name, table, when in (
+        ("enheter_2025-06-30.parquet", later.enheter, "2026-11-27T00:00:00Z"),
+        ("underenheter_2025-06-30.parquet", later.underenheter, "2026-11-27T00:00:00Z"),
+        ("enheter.parquet", later.enheter, "2026-11-01T08:00:00Z"),
+    ):
+        write_file(version, "brreg", name, payload(table), retrieved_at=when, **common)
+    extracts = brreg_extracts(Snapshot(version))
+    assert [e.taken for e in extracts] == ["2025-06-30", "2026-11-01"]
+    assert extracts[0].underenheter is not None and extracts[1].underenheter is None
+    counts = _count(extracts).counts
+    assert set(counts.loc[counts["year"] == 2025, "basis"]) == {tech.MEASURED}
+    assert set(counts.loc[counts["year"] == 2014, "extract"]) == {"2025-06-30"}
