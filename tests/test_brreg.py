@@ -6,11 +6,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
 from statbank_server import BulkFile, StatBankServer, gzip_csv
 
+from trsplan.errors import RegisterFileError
 from trsplan.paths import shared_reference_dir
 from trsplan.sources import http
 from trsplan.sources.brreg import BrregClient, SearchTooBroad, csv_to_parquet
@@ -247,8 +249,8 @@ def test_repeated_interruptions_give_up_keeping_the_part(server, tmp_path):
 
 def test_csv_to_parquet_keeps_codes_as_strings_and_withheld_as_null(server, tmp_path):
     download = client_for(server).download_bulk("enheter", tmp_path)
-    rows = csv_to_parquet(download.path, tmp_path / "enheter.parquet")
-    assert rows == 400
+    conversion = csv_to_parquet(download.path, tmp_path / "enheter.parquet")
+    assert conversion.rows == 400 and conversion.malformed == 0
     table = pq.read_table(tmp_path / "enheter.parquet")
     schema = {f.name: str(f.type) for f in table.schema}
     assert schema["organisasjonsnummer"] == "string"
@@ -274,11 +276,107 @@ def test_parquet_conversion_is_deterministic(server, tmp_path):
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
 
 
-def test_a_broken_file_is_a_download_error(tmp_path):
+def test_a_broken_file_is_a_register_file_error(tmp_path):
     (tmp_path / "x.csv.gz").write_bytes(b"not gzip at all")
-    with pytest.raises(DownloadError, match="not a readable gzip CSV"):
+    with pytest.raises(RegisterFileError, match="not a readable gzip CSV"):
         csv_to_parquet(tmp_path / "x.csv.gz", tmp_path / "x.parquet")
     (tmp_path / "y.csv.gz").write_bytes(gzip.compress(b'"a","b"\n"1","2"\n'))
-    with pytest.raises(DownloadError, match="no 'organisasjonsnummer' column"):
+    with pytest.raises(RegisterFileError, match=r"lacks the column\(s\) \['organisasjonsnummer'"):
         csv_to_parquet(tmp_path / "y.csv.gz", tmp_path / "y.parquet")
     assert not (tmp_path / "y.parquet").exists()
+
+
+# ----------------------------------------------------------- bad input and the synthetic register
+
+
+@pytest.fixture(scope="module")
+def small_register(tmp_path_factory):
+    """A small SYNTHETIC register in the bulk layout (the generator at 3,000 + 1,500 units)."""
+    from trsplan.demo_register import write_register
+
+    folder = tmp_path_factory.mktemp("register")
+    write_register(folder, enheter=3000, underenheter=1500, seed=7)
+    return folder
+
+
+def test_synthetic_register_has_the_bulk_layout_and_says_so(small_register):
+    import pyarrow.csv as pacsv
+
+    from trsplan.demo_register import ENHET_COLUMNS, UNDERENHET_COLUMNS
+
+    units = pacsv.read_csv(small_register / "enheter.csv.gz").to_pandas()
+    sites = pacsv.read_csv(small_register / "underenheter.csv.gz").to_pandas()
+    assert list(units.columns) == ENHET_COLUMNS and list(sites.columns) == UNDERENHET_COLUMNS
+    assert len(units) == 3000 and len(sites) == 1500
+    assert units["navn"].str.startswith("SYNTETISK").all()
+    assert "SYNTHETIC" in (small_register / "SYNTHETIC.txt").read_text(encoding="utf-8")
+    withheld = units["harRegistrertAntallAnsatte"].eq(True) & units["antallAnsatte"].isna()
+    assert withheld.sum() > 100 and units["slettedato"].notna().sum() > 10
+    assert units["forretningsadresse.kommunenummer"].isna().sum() > 0  # abroad: set aside
+    # both numberings: SN2025 (from 2025) has 2-digit groups such as 62.10, SN2007 3 digits
+    recent = units["registreringsdatoEnhetsregisteret"].astype(str) >= "2025-01-01"
+    assert recent.any() and (~recent).any()
+    assert set(sites["overordnetEnhet"]) <= set(units["organisasjonsnummer"])
+
+
+def test_synthetic_register_is_reproducible(tmp_path):
+    from trsplan.demo_register import enheter_table
+
+    one = enheter_table(500, date(2026, 11, 1), seed=3)
+    assert one.equals(enheter_table(500, date(2026, 11, 1), seed=3))
+    assert not one.equals(enheter_table(500, date(2026, 11, 1), seed=4))
+
+
+def test_malformed_rows_are_counted_not_fatal(tmp_path, small_register):
+    text = gzip.decompress((small_register / "enheter.csv.gz").read_bytes()).decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    lines[5] = '"1","too few fields"\n'  # physical line 6
+    lines[9] = lines[9].replace('"Bokmål"', '"Bokmål","an extra field"')  # line 10
+    lines[12] = lines[12].replace(",true,", ",yes,", 1)  # a flag that is not true/false
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(gzip.compress("".join(lines).encode("utf-8")))
+    conversion = csv_to_parquet(bad, tmp_path / "bad.parquet")
+    assert conversion.rows == 3000 - 2
+    assert conversion.malformed == 2 and conversion.malformed_lines == (6, 10)
+    assert conversion.bad_values == 1
+    assert "2 malformed rows skipped (first at lines 6, 10)" in conversion.summary()
+    assert pq.read_table(tmp_path / "bad.parquet").num_rows == 3000 - 2
+
+
+def test_a_truncated_gzip_is_an_error_and_writes_nothing(tmp_path, small_register):
+    data = (small_register / "underenheter.csv.gz").read_bytes()
+    cut = tmp_path / "underenheter.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RegisterFileError, match="truncated"):
+        csv_to_parquet(cut, tmp_path / "underenheter.parquet")
+    assert list(tmp_path.iterdir()) == [cut]
+
+
+def test_a_missing_required_column_is_an_error(tmp_path, small_register):
+    import pyarrow.csv as pacsv
+
+    from trsplan.demo_register import write_csv_gz
+    from trsplan.sources.brreg import read_extract
+
+    table = pacsv.read_csv(small_register / "underenheter.csv.gz")
+    write_csv_gz(table.drop_columns(["overordnetEnhet"]), tmp_path / "u.csv.gz")
+    with pytest.raises(RegisterFileError, match=r"lacks the column\(s\) \['overordnetEnhet'\]"):
+        csv_to_parquet(tmp_path / "u.csv.gz", tmp_path / "u.parquet", "underenheter")
+    assert not (tmp_path / "u.parquet").exists()
+    pq.write_table(table.drop_columns(["antallAnsatte"]), tmp_path / "v.parquet")
+    with pytest.raises(RegisterFileError, match="antallAnsatte"):
+        read_extract(tmp_path / "v.parquet", "underenheter")
+
+
+def test_read_extract_selects_and_types_the_needed_columns(tmp_path, small_register):
+    import pyarrow as pa
+
+    from trsplan.sources.brreg import REQUIRED_COLUMNS, read_extract
+
+    csv_to_parquet(small_register / "enheter.csv.gz", tmp_path / "e.parquet")
+    table = read_extract(tmp_path / "e.parquet", "enheter")
+    assert set(REQUIRED_COLUMNS["enheter"]) <= set(table.column_names)
+    assert "navn" not in table.column_names
+    assert table.schema.field("antallAnsatte").type == pa.int64()
+    assert table.schema.field("konkurs").type == pa.bool_()
+    assert pa.types.is_dictionary(table.schema.field("forretningsadresse.kommunenummer").type)

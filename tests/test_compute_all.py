@@ -313,3 +313,13 @@ def test_vintage_members_express_regions_in_one_code_vintage():
         members[(members["geo_code"] == NORWAY) & (members["year"] == 2015)]["code"].nunique()
         == 357
     )
+
+
+def test_goal_4_years_before_the_extract_are_marked_estimates(store):
+    # the demo snapshot has one Brønnøysund extract (2026): 2026 is measured, earlier years are
+    # counted from it (survivors only), and so is the doubling progress from 2014
+    tech = store[store["goal_id"].isin(["4", "4.1"])]
+    counted = tech[~tech["indicator_id"].str.endswith("_doubling_progress")]
+    assert counted.loc[counted["year"] == 2026, "estimate"].isna().all()
+    assert (counted.loc[counted["year"] < 2026, "estimate"] == "estimate (survivors only)").all()
+    assert store.loc[~store["goal_id"].isin(["4", "4.1"]), "estimate"].isna().all()

@@ -115,6 +115,24 @@ def test_a_passed_deadline_is_judged_on_the_outcome():
     assert forecast.empty
 
 
+def test_an_estimated_baseline_is_said_in_the_status_note():
+    years = range(2014, 2027)
+    rows = series("tech_companies", TR, {y: 500.0 + 40 * (y - 2014) for y in years})
+    # 2014-2025 counted from the 2026 register extract (survivors only), 2026 measured
+    rows["estimate"] = ["estimate (survivors only)" if y < 2026 else None for y in years]
+    status, _ = evaluate(store_of(rows), 2026, register=EMPTY_REGISTER)
+    doubling = one(status, "4", 2, TR)
+    assert doubling["baseline_year"] == 2014
+    assert "2014 baseline is an estimate (survivors only)" in doubling["reason_en"]
+    assert "growth from it is overstated" in doubling["reason_en"]
+    assert "basisåret 2014 er et anslag" in doubling["reason_nb"]
+    # the 1,000 target is judged on 2025, itself an estimate from the later extract
+    assert "the 2025 value is an estimate" in one(status, "4", 0, TR)["reason_en"]
+    measured = store_of(series("tech_companies", TR, {y: 500.0 + 40 * (y - 2014) for y in years}))
+    status, _ = evaluate(measured, 2026, register=EMPTY_REGISTER)
+    assert "estimate" not in one(status, "4", 2, TR)["reason_en"]
+
+
 def test_a_future_deadline_on_a_perfect_line_is_on_track_with_probability_one():
     store = store_of(
         series("tech_companies", TR, {y: 500.0 + 50 * (y - 2014) for y in range(2014, 2026)}),

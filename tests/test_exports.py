@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from trsplan.paths import notebooks_dir
+from trsplan.report.excel import ESTIMATE_HEADER
 from trsplan.report.runner import pdf_support
 
 pytestmark = pytest.mark.integration  # everything here runs the report notebooks
@@ -155,7 +156,7 @@ def test_excel_workbook(request, lang: str):
         sheet = book[title]
         header = [c.value for c in sheet[1]]
         assert header[:5] == HEADERS[lang], header
-        years = header[5:]
+        years = [h for h in header[5:] if h != ESTIMATE_HEADER[lang]]
         assert years and all(re.fullmatch(r"\d{4}", y) for y in years), years
         assert years == sorted(years) and str(year) in years and "2010" in years
         assert sheet.freeze_panes == "F2"  # names and codes stay in view
@@ -164,6 +165,11 @@ def test_excel_workbook(request, lang: str):
         assert wanted <= {r[code_col] for r in rows}, (
             f"{title}: {sorted({r[code_col] for r in rows})}"
         )
+
+    # goal 4's years counted from a later Brønnøysund extract are marked as estimates
+    tech = [r for r in _rows(book[GOAL_SHEET[lang].format("4")]) if r["Id"] == "tech_companies"]
+    survivors = "anslag (bare overlevende)" if lang == "nb" else "estimate (survivors only)"
+    assert tech and all(survivors in (r[ESTIMATE_HEADER[lang]] or "") for r in tech)
 
     # a number in the workbook is the number in the store
     goal_5 = _rows(book[GOAL_SHEET[lang].format("5")])

@@ -317,37 +317,66 @@ def test_unknown_tables_and_sources_are_refused(server, root):
 
 
 def test_brreg_bulk_files_become_parquet_in_the_snapshot(server, root, tmp_path):
-    columns = ["organisasjonsnummer", "navn", "antallAnsatte", "forretningsadresse.kommunenummer"]
+    columns = [
+        "organisasjonsnummer",
+        "navn",
+        "naeringskode1.kode",
+        "antallAnsatte",
+        "forretningsadresse.kommunenummer",
+        "registreringsdatoEnhetsregisteret",
+    ]
     rows = [
         {
             "organisasjonsnummer": "910000001",
             "navn": "A AS",
+            "naeringskode1.kode": "62.010",
             "antallAnsatte": 3,
             "forretningsadresse.kommunenummer": "5001",
+            "registreringsdatoEnhetsregisteret": "2020-01-02",
         },
         {
             "organisasjonsnummer": "910000002",
             "navn": "B AS",
+            "naeringskode1.kode": None,
             "antallAnsatte": None,
             "forretningsadresse.kommunenummer": "0301",
+            "registreringsdatoEnhetsregisteret": "2021-03-04",
         },
     ]
+    site_columns = [
+        "organisasjonsnummer",
+        "overordnetEnhet",
+        "antallAnsatte",
+        "beliggenhetsadresse.kommunenummer",
+        "registreringsdatoEnhetsregisteret",
+    ]
+    sites = [
+        {
+            "organisasjonsnummer": "970000001",
+            "overordnetEnhet": "910000001",
+            "antallAnsatte": 3,
+            "beliggenhetsadresse.kommunenummer": "5001",
+            "registreringsdatoEnhetsregisteret": "2020-01-02",
+        }
+    ]
     server.bulk["enheter"] = BulkFile(gzip_csv(rows, columns), etag='"e1"')
-    server.bulk["underenheter"] = BulkFile(gzip_csv(rows[:1], columns), etag='"u1"')
+    server.bulk["underenheter"] = BulkFile(gzip_csv(sites, site_columns), etag='"u1"')
+    taken = TODAY.isoformat()
     out = quiet()
     result = run_fetch(
         only=["brreg"], root=root, today=TODAY, console=out, download_dir=tmp_path / "dl"
     )
     assert sorted(f.relpath for f in result.files) == [
-        "brreg/enheter.parquet",
-        "brreg/underenheter.parquet",
+        f"brreg/enheter_{taken}.parquet",
+        f"brreg/underenheter_{taken}.parquet",
     ]
     assert result.carried_over == DEMO_FILES
     snap = Snapshot.open(root=root)
-    p = snap.provenance("brreg", "enheter.parquet")
+    p = snap.provenance("brreg", f"enheter_{taken}.parquet")
     assert p.media_type == "application/vnd.apache.parquet" and not p.synthetic
     assert p.query["source_sha256"] and p.url == f"{server.brreg_url}/enheter/lastned/csv"
-    frame = pd.read_parquet(snap.path / "brreg" / "enheter.parquet")
+    assert p.query["extract_date"] == taken and p.query["malformed_rows"] == 0
+    frame = pd.read_parquet(snap.path / "brreg" / f"enheter_{taken}.parquet")
     assert list(frame["forretningsadresse.kommunenummer"]) == ["5001", "0301"]
     assert frame["antallAnsatte"].isna().tolist() == [False, True]
     assert "brreg enheter: 2 rows" in out.export_text()

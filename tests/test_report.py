@@ -121,3 +121,42 @@ def test_report_set_for_two_municipalities_and_the_region(tmp_path: Path):
         assert "Demo data (synthetic)" in page
         assert "cdnjs" not in page  # self-contained: no external scripts
         assert f'href="{name}"' in index
+
+
+def test_goal_4_footnote_and_methods_name_the_estimated_years():
+    import pandas as pd
+
+    from trsplan.indicators.store import conform
+    from trsplan.report import sections
+
+    years = [2014, 2015, 2016, 2026]
+    store = conform(
+        pd.DataFrame(
+            {
+                "indicator_id": "tech_companies",
+                "goal_id": "4",
+                "geo_code": "trondheimsregionen",
+                "geo_name": "Trondheimsregionen",
+                "geo_level": "region",
+                "year": years,
+                "value": [500.0, 510.0, 520.0, 700.0],
+                "unit": "companies",
+                "lower": float("nan"),
+                "upper": float("nan"),
+                "source_tables": "brreg:enheter+underenheter (2026-11-01 extracts)",
+                "synthetic": True,
+                "code_vintage": 2026,
+                "estimate": ["estimate (survivors only)"] * 3 + [None],
+            }
+        )
+    )
+    note = sections.estimate_note(store, "trondheimsregionen", "4", "en")
+    assert "Years 2014–2016 are estimates (survivors only)" in note
+    assert "Årene 2014–2016 er anslag" in sections.estimate_note(
+        store, "trondheimsregionen", "4", "nb"
+    )
+    assert sections.estimate_note(store, "trondheimsregionen", "5", "en") == ""
+    assert (
+        sections.estimate_note(store.assign(estimate=None), "trondheimsregionen", "4", "en") == ""
+    )
+    assert "survivorship bias" in sections.methods_html(store, "en")

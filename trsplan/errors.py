@@ -55,3 +55,8 @@ class YearOutOfRangeError(TrsplanError, ValueError):
 
 class NonMemberError(TrsplanError, ValueError):
     """A municipality asked for that is not a member of the region being reported."""
+
+
+class RegisterFileError(TrsplanError, ValueError):
+    """An Enhetsregisteret bulk file that cannot be read as a whole (a truncated gzip, a missing
+    required column): nothing is written from it."""

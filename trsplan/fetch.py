@@ -208,7 +208,11 @@ def _fetch_ssb(
 
 
 def _fetch_brreg(
-    http: HttpClient, download_dir: Path, console: Console, say: Callable[[str], None]
+    http: HttpClient,
+    download_dir: Path,
+    console: Console,
+    say: Callable[[str], None],
+    today: date,
 ) -> list[FetchedFile]:
     from rich.progress import (
         BarColumn,
@@ -222,6 +226,7 @@ def _fetch_brreg(
     from trsplan.sources.brreg import BRREG_LICENCE, KINDS, BrregClient, csv_to_parquet
 
     client = BrregClient(http=http)
+    taken = today.isoformat()
     out = []
     for kind in KINDS:
         with Progress(
@@ -241,10 +246,11 @@ def _fetch_brreg(
             download = client.download_bulk(kind, download_dir, progress=update)
         with tempfile.TemporaryDirectory(dir=download_dir) as tmp:
             parquet = Path(tmp) / f"{kind}.parquet"
-            rows = csv_to_parquet(download.path, parquet)
+            conversion = csv_to_parquet(download.path, parquet, kind)
             payload = parquet.read_bytes()
+        rows = conversion.rows
         say(
-            f"brreg {kind}: {rows:,} rows ({download.bytes:,} bytes gzip"
+            f"brreg {kind}: {conversion.summary()} ({download.bytes:,} bytes gzip"
             + (", resumed" if download.resumed else "")
             + (", not modified" if download.not_modified else "")
             + ")"
@@ -252,7 +258,9 @@ def _fetch_brreg(
         out.append(
             FetchedFile(
                 source="brreg",
-                name=f"{kind}.parquet",
+                # one file per extract date: earlier extracts are carried over from version to
+                # version, so each year with its own extract is measured from it
+                name=f"{kind}_{taken}.parquet",
                 payload=payload,
                 table_id=None,
                 url=download.url,
@@ -263,6 +271,10 @@ def _fetch_brreg(
                     "source_bytes": download.bytes,
                     "etag": download.etag,
                     "last_modified": download.last_modified,
+                    "extract_date": taken,
+                    "malformed_rows": conversion.malformed,
+                    "malformed_lines": list(conversion.malformed_lines),
+                    "unreadable_values": conversion.bad_values,
                 },
                 licence=BRREG_LICENCE,
                 updated=download.last_modified,
@@ -548,7 +560,7 @@ def run_fetch(
         fetched += _fetch_klass(http, today, say)
     if "brreg" in sources:
         folder = Path(download_dir) if download_dir is not None else cache_dir() / "downloads"
-        fetched += _fetch_brreg(http, folder, console, say)
+        fetched += _fetch_brreg(http, folder, console, say, today)
 
     changes = []
     for f in fetched:

@@ -72,13 +72,14 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
 - ``4`` / ``4.1``: ``tech_companies``, ``tech_employees`` (``lower`` / ``upper`` from the
   withheld headcounts), ``tech_employees_lower`` / ``_upper``, ``tech_companies_undecided``,
   ``tech_startups`` (4.1); regions and Norway also the goal-4 target shares and doubling progress.
-  Enhetsregisteret ``enheter`` (companies at their business address) with the default NACE
-  definition of ``data/definitions/tech_nace.yaml``; units registered from 2025 carry SN2025
-  codes and are mapped back to SN2007 (:data:`SN2025_FROM`). ONE extract: every year is counted
-  from the units as they were when it was taken (codes of that day, current headcounts, deleted
-  units mostly absent), up to the last full year before it; earlier years are a back-cast that
-  under-counts closed companies. In the demo the extract holds only 21 municipalities, so Norway's
-  count is theirs.
+  Enhetsregisteret bulk extracts (every one kept in the snapshot, one per extract date) counted
+  by :func:`trsplan.indicators.technology.count_extracts` with the default NACE definition of
+  ``data/definitions/tech_nace.yaml``: companies (enheter) at their business address, employees
+  at their underenheter' locations. A year with its own extract is measured; earlier years come
+  from the nearest later extract and are marked ``estimate = "estimate (survivors only)"``
+  (units closed before that extract are missing), as is the doubling progress from an estimated
+  2014 baseline. Each extract's rows are aggregated to regions in its own code vintage. In the
+  demo the extract holds only 21 municipalities, so Norway's count is theirs.
 - ``5``: ``residential_attractiveness`` (net migration rate minus the rate expected from job
   growth, OLS across all municipalities per 3-year period ending in the year;
   :data:`ATTRACTIVENESS_PERIOD`), ``expected_net_migration``, ``expected_net_migration_rate``,
@@ -142,11 +143,6 @@ TARGET_INDICATORS: dict[str, str] = {
     "zoning_case_days": "zoning_case_percentile",
 }
 
-#: Units registered in Enhetsregisteret from this date carry SN2025 NACE codes (the register's
-#: 2025 recoding); older units carry SN2007 codes in the demo extract. ASSUMPTION: an extract
-#: taken after the recoding has SN2025 codes throughout; then set this to a date before every
-#: registration.
-SN2025_FROM = pd.Timestamp("2025-01-01")
 #: Years per attractiveness period (Telemarksforsking publishes 3-year periods).
 ATTRACTIVENESS_PERIOD = 3
 #: 13470's code for an unknown industry: counted in the totals, given no LQ.
@@ -794,54 +790,67 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
 TECH_MEASURES = technology.MEASURES | {"tech_companies_undecided": ("4", "companies")}
 
 
-def classify_tech(units: pd.DataFrame, definition: technology.TechDefinition) -> pd.Series:
-    """Technology units by NACE: SN2025 codes for units registered from :data:`SN2025_FROM`,
-    SN2007 codes for older ones (``boolean``; NA = undecided by the code mapping)."""
-    registered = pd.to_datetime(
-        units.get("registreringsdatoEnhetsregisteret"), errors="coerce", format="ISO8601"
-    )
-    recent = pd.Series(registered >= SN2025_FROM, index=units.index).fillna(False).astype(bool)
-    old = technology.classify_units(units, definition=definition, nace_version="sn2007")
-    new = technology.classify_units(units, definition=definition, nace_version="sn2025")
-    return old.where(~recent, new).astype("boolean")
-
-
 def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
-    found = inputs.brreg_units(ctx.snapshot, "enheter")
-    if found is None:
+    extracts = inputs.brreg_extracts(ctx.snapshot)
+    if not extracts:
         return []
-    units, vintage = found
-    ctx.note(units)
     definition = technology.tech_definition()
-    years = [y for y in ctx.years if y < vintage] or [vintage]
-    counts = technology.tech_counts(
-        units,
-        years,
-        classify_tech(units, definition),
-        municipalities=geography.valid_codes(vintage),
+    last = max(e.year for e in extracts)
+    own = {e.year for e in extracts}
+    years = sorted({y for y in ctx.years if y <= last} | (own & set(ctx.years)) or {last})
+    result = technology.count_extracts(
+        extracts, years, definition, municipalities=geography.valid_codes
+    )
+    counts = result.counts
+    ctx.set_aside.extend(
+        {
+            "table": f"brreg:enheter {taken}",
+            "column": "forretningsadresse.kommunenummer",
+            "rows": n,
+            "by_kind": {"missing or not a municipality": n},
+            "codes": [],
+            "national_only": None,
+        }
+        for taken, n in result.set_aside.items()
+        if n
     )
     columns = [c for c in technology.COUNT_COLUMNS if c in counts.columns]
-    sums = _aggregate(
-        counts.rename(columns={"geo_code": "code"}), ctx.vintage_members(vintage), columns
-    )
-    out = technology.goal_4(sums)
+    parts = []
+    for taken, part in counts.groupby("extract", sort=True):
+        vintage = min(max(int(str(taken)[:4]), geography.first_year()), geography.last_year())
+        members = ctx.vintage_members(vintage)
+        parts.append(_aggregate(part.rename(columns={"geo_code": "code"}), members, columns))
+    out = technology.goal_4(pd.concat(parts, ignore_index=True))
     measures = TECH_MEASURES | technology.GOAL_4_MEASURES
+    taken = ", ".join(e.taken for e in extracts)
     sources = dict.fromkeys(
-        measures, f"brreg:enheter ({vintage} extract);tech_nace.yaml:{definition.name}"
+        measures, f"brreg:enheter+underenheter ({taken} extracts);tech_nace.yaml:{definition.name}"
     )
     synthetic = inputs.synthetic(ctx.snapshot, [], sources=["brreg"])
     bounds = {"tech_employees": ("tech_employees_lower", "tech_employees_upper")}
-    return [
-        _emit(
-            ctx,
-            out,
-            measures,
-            sources,
-            synthetic,
-            bounds=bounds,
-            not_municipal=list(technology.GOAL_4_MEASURES),
-        )
-    ]
+    rows = _emit(
+        ctx,
+        out,
+        measures,
+        sources,
+        synthetic,
+        bounds=bounds,
+        not_municipal=list(technology.GOAL_4_MEASURES),
+    )
+    return [_mark_estimates(rows, counts)]
+
+
+def _mark_estimates(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """``estimate`` from the year's basis; doubling progress is an estimate also when its
+    baseline year is."""
+    basis = counts.drop_duplicates("year").set_index("year")["basis"]
+    estimated = basis[basis != technology.MEASURED]
+    mark = rows["year"].map(estimated).astype("string")
+    doubling = rows["indicator_id"].str.endswith("_doubling_progress").fillna(False)
+    base = estimated.get(technology.BASELINE_YEAR)
+    if base is not None:
+        mark = mark.mask(doubling & mark.isna(), base)
+    return rows.assign(estimate=mark)
 
 
 # --- Goal 5: residential attractiveness ----------------------------------------------------------

@@ -201,6 +201,7 @@ def evaluate(
         ["indicator_id", "geo_code", "geo_level", "year", "value", "unit"],
     ]
     levels = dict(zip(store["geo_code"], store["geo_level"], strict=False))
+    estimates = _estimates(store, year)
     regional = sorted(
         (c for c, lv in levels.items() if lv != "municipality"), key=lambda c: _geo_key(c, levels)
     )
@@ -234,6 +235,7 @@ def evaluate(
                         if _skip(target, sid, geo) or not _keep(geo, wanted):
                             continue
                         row, fc = _assess(goal.id, index, target, sid, geo, series[geo], year)
+                        _note_estimates(row, estimates.get((sid, geo), {}))
                         row["geo_level"] = levels[geo]
                         rows.append(row)
                         if fc is not None:
@@ -251,6 +253,47 @@ def evaluate(
     else:
         forecast = pd.DataFrame(columns=FORECAST_COLUMNS)
     return status, _conform_forecast(forecast)
+
+
+def _estimates(store: pd.DataFrame, year: int) -> dict[tuple[str, str], dict[int, str]]:
+    """{(indicator, geo): {year: kind of estimate}} for the store rows marked as estimates."""
+    if "estimate" not in store.columns:
+        return {}
+    rows = store[store["estimate"].notna() & (store["year"] <= year)]
+    out: dict[tuple[str, str], dict[int, str]] = {}
+    for r in rows[["indicator_id", "geo_code", "year", "estimate"]].itertuples(index=False):
+        out.setdefault((r.indicator_id, r.geo_code), {})[int(r.year)] = str(r.estimate)
+    return out
+
+
+def _note_estimates(row: dict[str, Any], estimated: dict[int, str]) -> None:
+    """Say in the status note when the baseline or the latest value is an estimate (e.g. a
+    Brønnøysund year counted from a later extract: survivors only, closed units missing, so
+    the level is too low; from an estimated baseline the growth is overstated)."""
+    notes_en, notes_nb = [], []
+    base, latest = row.get("baseline_year"), row.get("latest_year")
+    if base is not None and not pd.isna(base) and int(base) in estimated:
+        notes_en.append(
+            f"the {int(base)} baseline is an {estimated[int(base)]}: counted from a later "
+            "register extract, it misses units closed since, so growth from it is overstated"
+        )
+        notes_nb.append(
+            f"basisåret {int(base)} er et anslag (bare overlevende): telt fra et senere "
+            "registeruttrekk mangler enheter som er lagt ned siden, så veksten er overvurdert"
+        )
+    judged = {row.get("deadline"), latest} - {None}
+    for at in sorted(int(y) for y in judged if not pd.isna(y) and int(y) in estimated):
+        notes_en.append(
+            f"the {at} value is an {estimated[at]} from a later extract "
+            "(too low by the units closed since)"
+        )
+        notes_nb.append(
+            f"verdien for {at} er et anslag (bare overlevende) fra et senere uttrekk "
+            "(for lav med enhetene som er lagt ned siden)"
+        )
+    if notes_en:
+        row["reason_en"] = f"{row.get('reason_en') or ''} Note: {'; '.join(notes_en)}.".strip()
+        row["reason_nb"] = f"{row.get('reason_nb') or ''} Merk: {'; '.join(notes_nb)}.".strip()
 
 
 def _keep(geo: str, wanted: set[str] | None) -> bool:

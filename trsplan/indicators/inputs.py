@@ -32,17 +32,19 @@ geography in the codes of one vintage for tables that use one vintage throughout
 from __future__ import annotations
 
 import gzip
-import io
 import logging
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from trsplan import geography
 from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.indicators.technology import Extract
 from trsplan.snapshot import Snapshot
 from trsplan.sources import regioncodes
 
@@ -382,61 +384,48 @@ def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
 # --- Brønnøysund ------------------------------------------------------------------------------
 
 
-def brreg_units(snapshot: Snapshot, kind: str = "enheter") -> tuple[pd.DataFrame, int] | None:
-    """The Enhetsregisteret extract of ``kind`` and its code vintage, or None when absent.
-
-    Reads ``brreg/<kind>.parquet`` (what ``trsplan fetch`` stores) or ``brreg/<kind>.csv.gz``
-    (the downloaded bulk CSV; the demo ships that). Every column is text (codes keep their
-    leading zeros; empty = null). The code vintage is the year the extract was taken: its
-    municipality numbers are those valid then, whatever year a unit is counted for.
-    """
-    files = {p.name: p for p in snapshot.files() if p.source == "brreg"}
-    for name in (f"{kind}.parquet", f"{kind}.csv.gz", f"{kind}.csv"):
-        if name in files:
-            provenance = files[name]
-            break
-    else:
-        return None
-    raw = snapshot.read_bytes("brreg", provenance.name)
-    if provenance.name.endswith(".parquet"):
-        units = pd.read_parquet(io.BytesIO(raw)).astype("string")
-    else:
-        data = gzip.decompress(raw) if provenance.name.endswith(".gz") else raw
-        units = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""])
-    try:
-        year = int(str(provenance.retrieved_at)[:4])
-    except ValueError as exc:
-        raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at") from exc
-    vintage = min(max(year, geography.first_year()), geography.last_year())
-    units.attrs["set_aside"] = _brreg_set_aside(units, f"brreg:{provenance.name}")
-    return units, vintage
-
-
-#: The municipality columns of the Enhetsregisteret extracts (enheter, underenheter).
-BRREG_MUNICIPALITY_COLUMNS = (
-    "forretningsadresse.kommunenummer",
-    "beliggenhetsadresse.kommunenummer",
+_EXTRACT_NAME = re.compile(
+    r"^(?P<kind>enheter|underenheter)(?:_(?P<taken>\d{4}-\d{2}-\d{2}))?\.(?:parquet|csv\.gz|csv)$"
 )
 
 
-def _brreg_set_aside(units: pd.DataFrame, name: str) -> list[dict[str, object]]:
-    """Count (and log) the units whose municipality is not a municipality (Svalbard "2100",
-    "9999"; units without an address in Norway have none and are counted as "missing"). They
-    stay in the frame: the counts are made for municipality codes only, so they never enter a
-    municipal, regional or national sum."""
-    column = next((c for c in BRREG_MUNICIPALITY_COLUMNS if c in units.columns), None)
-    if column is None:
-        return []
-    codes = units[column].astype("string").str.strip()
-    _, summary = regioncodes.split_municipal(
-        pd.DataFrame({column: codes.dropna()}), column, table=name
-    )
-    missing = int(codes.isna().sum())
-    if missing:
-        summary["by_kind"] = {**summary["by_kind"], "missing": missing}
-        summary["rows"] = int(summary["rows"]) + missing
-        log.info("%s: %d units without %s", name, missing, column)
-    return [summary]
+def brreg_extracts(snapshot: Snapshot) -> list[Extract]:
+    """Every Enhetsregisteret extract of the snapshot, oldest first.
+
+    ``brreg/<kind>_<YYYY-MM-DD>.parquet`` is the extract taken that day (``trsplan fetch`` keeps
+    one per date, carried from version to version); ``brreg/<kind>.parquet`` / ``.csv.gz`` (older
+    snapshots, the demo) is dated by its ``retrieved_at``. Only the columns counting needs are
+    read, types fixed (:func:`trsplan.sources.brreg.read_extract`); a CSV is converted first.
+    """
+    found: dict[str, dict[str, object]] = {}
+    for provenance in snapshot.files():
+        match = _EXTRACT_NAME.match(provenance.name) if provenance.source == "brreg" else None
+        if match is None:
+            continue
+        taken = match["taken"] or str(provenance.retrieved_at)[:10]
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", taken):
+            raise SnapshotError(f"brreg/{provenance.name}: bad retrieved_at {taken!r}")
+        slot = found.setdefault(taken, {})
+        if match["kind"] not in slot or provenance.name.endswith(".parquet"):
+            slot[match["kind"]] = _read_extract(snapshot, provenance.name, match["kind"])
+    return [
+        Extract(taken, kinds["enheter"], kinds.get("underenheter"))
+        for taken, kinds in sorted(found.items())
+        if "enheter" in kinds
+    ]
+
+
+def _read_extract(snapshot: Snapshot, name: str, kind: str):
+    from trsplan.sources.brreg import csv_to_parquet, read_extract
+
+    raw = snapshot.read_bytes("brreg", name)
+    if name.endswith(".parquet"):
+        return read_extract(raw, kind)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "bulk.csv.gz"
+        source.write_bytes(raw if name.endswith(".gz") else gzip.compress(raw))
+        csv_to_parquet(source, Path(tmp) / "bulk.parquet", kind)
+        return read_extract(Path(tmp) / "bulk.parquet", kind)
 
 
 # --- Member frames ----------------------------------------------------------------------------

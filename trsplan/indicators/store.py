@@ -26,7 +26,11 @@ STORE_COLUMNS: list[str] = [
     "source_tables",
     "synthetic",
     "code_vintage",
+    "estimate",
 ]
+#: ``estimate``: missing for a value measured from data of its own year; otherwise what kind of
+#: estimate it is, e.g. ``"estimate (survivors only)"`` (a Brønnøysund year counted from a later
+#: extract: units closed since are missing).
 
 GEO_LEVELS = ("municipality", "region", "country")
 
@@ -64,6 +68,8 @@ def long_format(
 
 def conform(frame: pd.DataFrame) -> pd.DataFrame:
     """Column order and dtypes of the store; raises when a column is missing."""
+    if "estimate" not in frame.columns:
+        frame = frame.assign(estimate=pd.Series(pd.NA, index=frame.index, dtype="string"))
     missing = [c for c in STORE_COLUMNS if c not in frame.columns]
     if missing:
         raise TrsplanError(f"indicator rows lack the store columns {missing}")
@@ -76,6 +82,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].astype("float64")
     out["synthetic"] = out["synthetic"].astype("bool")
     out["code_vintage"] = out["code_vintage"].astype("int64")
+    out["estimate"] = out["estimate"].astype("string")
     return out.reset_index(drop=True)
 
 

@@ -67,7 +67,44 @@ def goal_sheet(store: pd.DataFrame, goal: str, geo_codes: list[str], years: list
         "en": ["Indicator", "Id", "Unit", "Code", "Geography"],
     }[lang]
     table.columns = headers + [str(y) for y in table.columns[5:]]
+    marks = _estimated_years(rows, lang)
+    if marks:
+        keys = zip(table["Id"], table[headers[3]], strict=True)
+        table[ESTIMATE_HEADER[lang]] = [marks.get(k, "") for k in keys]
     return table
+
+
+ESTIMATE_HEADER = {"nb": "Anslag (år)", "en": "Estimated years"}
+ESTIMATE_TEXT = {
+    "nb": {"estimate (survivors only)": "anslag (bare overlevende)"},
+    "en": {},
+}
+
+
+def _estimated_years(rows: pd.DataFrame, lang: str) -> dict[tuple[str, str], str]:
+    """{(indicator, geo): "2014-2025: estimate (survivors only)"} for rows marked estimates."""
+    if "estimate" not in rows.columns:
+        return {}
+    marked = rows[rows["estimate"].notna()]
+    out = {}
+    for (indicator, geo), part in marked.groupby(["indicator_id", "geo_code"], sort=False):
+        texts = []
+        for kind, years in part.groupby("estimate")["year"]:
+            kind = ESTIMATE_TEXT[lang].get(str(kind), str(kind))
+            texts.append(f"{_spans(sorted(int(y) for y in years))}: {kind}")
+        out[(str(indicator), str(geo))] = "; ".join(texts)
+    return out
+
+
+def _spans(years: list[int]) -> str:
+    """[2014, 2015, 2016, 2019] -> "2014-2016, 2019"."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def _format(sheet, n_cols: int) -> None:

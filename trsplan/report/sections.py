@@ -409,6 +409,7 @@ def goal_section(
         sentences = reading(store, status, geo_code, indicators[0], year, lang)
         parts.append(f'<p class="trsplan-reading">{html.escape(sentences)}</p>')
     parts.append(status_list(status, geo_code, goal_id, lang))
+    parts.append(estimate_note(store, geo_code, goal_id, lang))
     if not indicators:
         parts.append(f"<p>{words('no_indicator', lang)}</p>")
     charts = _charts(store, status, forecasts, geo_code, indicators, year, lang, members)
@@ -423,6 +424,63 @@ def appendix_html(charts: list[str], lang: str, extra: str = "") -> str:
         return ""
     body = "\n".join(charts) + extra
     return f'<section class="trsplan-appendix"><h2>{words("appendix", lang)}</h2>{body}</section>'
+
+
+ESTIMATE_NOTES = {
+    "en": (
+        "Years {years} are estimates (survivors only): no register extract was taken in those "
+        "years, so they are counted from the nearest later Brønnøysund extract. Units closed "
+        "before that extract are missing, so the levels are too low and growth since then "
+        "(e.g. from the 2014 baseline) is overstated."
+    ),
+    "nb": (
+        "Årene {years} er anslag (bare overlevende): det finnes ikke registeruttrekk fra disse "
+        "årene, så de er telt fra nærmeste senere uttrekk fra Brønnøysund. Enheter som ble lagt "
+        "ned før det uttrekket mangler, så nivåene er for lave og veksten siden (f.eks. fra "
+        "basisåret 2014) er overvurdert."
+    ),
+}
+SURVIVORSHIP_METHOD = {
+    "en": (
+        "Technology companies (goal 4) are counted from Enhetsregisteret bulk extracts, one kept "
+        "per extract date: companies (enheter) once at their business address, employees where "
+        "they work (the location of their underenheter, else the business address); deleted, "
+        "bankrupt and dissolving units are left out; a withheld headcount is a range (lower and "
+        "upper bounds). A year with its own extract is measured; a year without one is "
+        "estimated from the nearest later extract, which holds only the units that survived to "
+        "it (survivorship bias: earlier levels too low, growth too high). The technology "
+        "definition is named in the source column (a NACE list of tech_nace.yaml, or the "
+        "region's curated list of organisation numbers, tech_companies_orgnr.csv)."
+    ),
+    "nb": (
+        "Teknologiselskaper (mål 4) telles fra Enhetsregisterets totaluttrekk, ett tatt vare "
+        "på per uttrekksdato: selskaper (enheter) én gang på forretningsadressen, ansatte der"
+        " de arbeider (underenhetenes beliggenhet, ellers forretningsadressen); slettede "
+        "enheter, konkursbo og enheter under avvikling holdes utenfor; et skjult antall "
+        "ansatte er et intervall (nedre og øvre grense). Et år med eget uttrekk er målt; et "
+        "år uten anslås fra nærmeste senere uttrekk, som bare har enhetene som overlevde til "
+        "da (overlevelsesskjevhet: tidligere nivåer for lave, veksten for høy). "
+        "Teknologidefinisjonen står i kildekolonnen (en NACE-liste i tech_nace.yaml, eller "
+        "regionens egen liste over organisasjonsnumre, tech_companies_orgnr.csv)."
+    ),
+}
+
+
+def estimate_note(store: pd.DataFrame, geo_code: str, goal_id: str, lang: str) -> str:
+    """A footnote naming the goal's years that are estimates for ``geo_code`` ("" if none)."""
+    if "estimate" not in store.columns:
+        return ""
+    rows = store[
+        (store["geo_code"] == geo_code)
+        & (store["goal_id"].str.split(".").str[0] == goal_id)
+        & store["estimate"].notna()
+    ]
+    if rows.empty:
+        return ""
+    years = sorted(int(y) for y in rows["year"].unique())
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    text = ESTIMATE_NOTES[lang].format(years=span)
+    return f'<p class="trsplan-footnote"><small>* {html.escape(text)}</small></p>'
 
 
 def methods_html(store: pd.DataFrame, lang: str) -> str:
@@ -448,4 +506,7 @@ def methods_html(store: pd.DataFrame, lang: str) -> str:
         f"<td>{html.escape(source_text(r.source_tables, lang))}</td></tr>"
         for r in rows.sort_values("shown").itertuples()
     )
-    return f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'
+    table = f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'
+    if not store["source_tables"].str.contains("brreg", regex=False).fillna(False).any():
+        return table
+    return f"{table}\n<p>{html.escape(SURVIVORSHIP_METHOD[lang])}</p>"
