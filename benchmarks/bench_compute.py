@@ -20,7 +20,7 @@ import time
 import pytest
 
 from trsplan.indicators import compute
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 pytestmark = pytest.mark.benchmark
 
@@ -33,7 +33,7 @@ def test_compute_store_speed(benchmark):
 
 
 def test_evaluate_speed(benchmark):
-    from trsplan.indicators.evaluation import evaluate
+    from trsplan.evaluation.evaluate import evaluate
 
     store = compute.compute_store(Snapshot.open())
     status, _ = benchmark.pedantic(evaluate, args=(store, 2019), rounds=1, iterations=1)

@@ -1,7 +1,7 @@
 """Municipality codes, regions and code-vintage harmonisation for Norway from 2008.
 
 The tables in ``data/geography`` (built from Statistics Norway, KLASS 131, by
-``python -m trsplan.sources.klass build``) are read once and cached. The code vintage of year Y is
+``trsplan geography-build``) are read once and cached. The code vintage of year Y is
 the set of codes valid on 1 January Y (every Norwegian reform takes effect on 1 January).
 """
 
@@ -113,7 +113,7 @@ def _load(folder: str) -> _Geo:
     except FileNotFoundError as exc:
         raise FileNotFoundError(
             f"geography table missing: {exc.filename}. Build it with "
-            "`python -m trsplan.sources.klass build --changes FILE --version FILE`."
+            "`trsplan geography-build --changes FILE --version FILE`."
         ) from exc
     weights = {(r.date, r.old_code, r.new_code): float(r.weight) for r in weight_rows.itertuples()}
     regions = {str(r["id"]): r for r in regions_doc["regions"]}
@@ -195,7 +195,7 @@ def _year(year: Any) -> int:
         raise YearOutOfRangeError(
             f"year {year} is outside the municipality code years {geo.first_year}-"
             f"{geo.last_year} known from KLASS 131; for later years rebuild data/geography "
-            "with newer KLASS changes (python -m trsplan.sources.klass build ...)"
+            "with newer KLASS changes (trsplan geography-build ...)"
         )
     return year
 

@@ -3,7 +3,7 @@
 
 Run ``python -m trsplan.demo_labour [--out DATA_DIR] [--version NAME] [--seed N]``. It reads the
 demo population (table 07459 of the same snapshot version, written by ``python -m trsplan.demo``)
-and writes, through ``trsplan.snapshot.write_file`` with a ``.meta.json`` sidecar each::
+and writes, through ``trsplan.snapshot.store.write_file`` with a ``.meta.json`` sidecar each::
 
     <DATA_DIR>/snapshot/<NAME>/ssb/{08536,13470,03321,07091,08316}.json
     <DATA_DIR>/snapshot/<NAME>/brreg/{enheter,underenheter}.csv.gz
@@ -105,7 +105,6 @@ import csv
 import gzip
 import io
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,9 +115,17 @@ import pandas as pd
 import yaml
 
 from trsplan import geography, paths
-from trsplan.demo import demo_parser, print_written, snapshot_meta
+from trsplan.demo.common import (
+    RETRIEVED_AT,
+    VERSION,
+    apportion,
+    round_half_up,
+    snapshot_meta,
+    version_folder,
+    write_payloads,
+)
 from trsplan.errors import TrsplanError
-from trsplan.snapshot import Snapshot, write_file
+from trsplan.snapshot.store import Snapshot
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
 
 __all__ = [
@@ -136,7 +143,6 @@ __all__ = [
     "build_payloads",
     "generate",
     "load_config",
-    "main",
     "harmonise_groups",
     "perturb",
     "simulate",
@@ -144,12 +150,9 @@ __all__ = [
 ]
 
 SEED = 20261102
-VERSION = "2026-11-01-demo"
 UPDATED = "2026-06-18T06:00:00Z"  # fixed "last updated" of the tables
-RETRIEVED_AT = "2026-11-01T06:00:00Z"  # fixed retrieval time of the (pretend) download
 LICENCE = "NLOD 2.0 / CC BY 4.0 (synthetic demo data in the layout of SSB tables)"
 BRREG_LICENCE = "NLOD 2.0 (synthetic demo data in the layout of Brønnøysundregistrene's extract)"
-API_BASE = "https://data.ssb.no/api/pxwebapi/v2"
 BRREG_BASE = "https://data.brreg.no/enhetsregisteret/api"
 TABLES = ("08536", "13470", "03321", "07091", "08316")
 BRREG_FILES = ("enheter.csv.gz", "underenheter.csv.gz")
@@ -261,14 +264,9 @@ def _rng(seed: int, stream: str) -> np.random.Generator:
 # --- inputs ----------------------------------------------------------------------------------
 
 
-def _demo_dir() -> Path:
-    folder = paths.data_dir() / "demo"
-    return folder if (folder / "labour.yaml").is_file() else paths.PROJECT_ROOT / "data" / "demo"
-
-
 def load_config(path: Path | None = None) -> dict[str, Any]:
     """The calibration inputs (``data/demo/labour.yaml``)."""
-    path = Path(path) if path is not None else _demo_dir() / "labour.yaml"
+    path = Path(path) if path is not None else paths.demo_inputs_dir() / "labour.yaml"
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -280,7 +278,7 @@ def _population_root(out: Path | None, version: str) -> Path:
     candidates = []
     if out is not None:
         candidates.append(Path(out) / "snapshot")
-    candidates += [paths.snapshot_root(), paths.PROJECT_ROOT / "data" / "snapshot"]
+    candidates.append(paths.snapshot_root())
     for root in candidates:
         if (root / version / "ssb" / "07459.json.meta.json").is_file():
             return root
@@ -348,24 +346,6 @@ def _interpolate(knots: Mapping[Any, float], years: np.ndarray) -> np.ndarray:
     xs = np.array(sorted(int(k) for k in knots), dtype=float)
     ys = np.array([float(knots[k]) for k in sorted(knots, key=int)])
     return np.interp(years.astype(float), xs, ys)
-
-
-def _apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers summing to ``total`` in proportion to ``weights`` (largest remainder; ties go to
-    the earlier position)."""
-    weights = np.asarray(weights, dtype=float)
-    if total == 0 or weights.sum() <= 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    share = total * (weights / weights.sum())
-    base = np.floor(share).astype(np.int64)
-    rest = int(total - base.sum())
-    order = np.lexsort((np.arange(len(share)), -(share - base)))
-    base[order[:rest]] += 1
-    return base
-
-
-def _round(values: np.ndarray) -> np.ndarray:
-    return np.floor(values + 0.5).astype(np.int64)
 
 
 def perturb(values: np.ndarray, rng: np.random.Generator, p1: float, p2: float) -> np.ndarray:
@@ -467,7 +447,7 @@ def simulate(
         + er["year_sd"] * rng.standard_normal((n_c, n_t))
     )
     rate = np.clip(rate, er["min"], er["max"])
-    residents = np.where(valid, _round(pop_arr * rate), 0)
+    residents = np.where(valid, round_half_up(pop_arr * rate), 0)
 
     # commuting to the centres ----------------------------------------------------------------
     cm = cfg["commuting"]
@@ -525,7 +505,7 @@ def simulate(
     share = np.where(both, share, 0.0)
     total_share = share.sum(axis=1, keepdims=True)
     share = share * np.minimum(1.0, cm["max_total_share"] / np.maximum(total_share, 1e-12))
-    flows = np.where(both, _round(residents[:, None, :] * share), -1)
+    flows = np.where(both, round_half_up(residents[:, None, :] * share), -1)
 
     # workplace employment ------------------------------------------------------------------
     workplace = np.zeros((n_c, n_t), dtype=np.int64)
@@ -564,7 +544,7 @@ def simulate(
             where = near[k] & ok
             if where.any() and raw[where].sum() > 0:
                 extra[where] += outside * raw[where] / raw[where].sum()
-        workplace[others, t] = _apportion(target, (raw + extra)[others])
+        workplace[others, t] = apportion(target, (raw + extra)[others])
 
     # industry groups and divisions ---------------------------------------------------------
     gc = cfg["groups"]
@@ -716,7 +696,7 @@ def harmonise_groups(
                 continue
             weights = part["weight"].to_numpy(dtype=float)
             for g in range(len(GROUPS)):
-                out[targets, g, y] += _apportion(int(counts[g]), weights)
+                out[targets, g, y] += apportion(int(counts[g]), weights)
     return codes24, out
 
 
@@ -1134,7 +1114,7 @@ def build_brreg(
     u = rng.random(n)
     counts = np.minimum(
         np.maximum(
-            _round(np.exp(math.log(ec["median"]) + ec["sigma"] * rng.standard_normal(n))), 5
+            round_half_up(np.exp(math.log(ec["median"]) + ec["sigma"] * rng.standard_normal(n))), 5
         ),
         ec["max"],
     )
@@ -1242,9 +1222,7 @@ def build_brreg(
 def _curated_units(
     cfg: Mapping[str, Any], rng: np.random.Generator, post: Mapping[str, Any]
 ) -> pd.DataFrame:
-    path = paths.data_dir() / "definitions" / "tech_companies_orgnr.csv"
-    if not path.is_file():
-        path = paths.PROJECT_ROOT / "data" / "definitions" / "tech_companies_orgnr.csv"
+    path = paths.definitions_dir() / "tech_companies_orgnr.csv"
     listed = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False)
     codes = {**cfg["tech_codes"], **cfg["non_tech_codes"]}
     rows = []
@@ -1391,15 +1369,10 @@ def generate(
     config = load_config()
     root = _population_root(out, version)
     sim = simulate(_load_population(root, version), config, seed)
-    folder = (Path(out) if out is not None else paths.data_dir()) / "snapshot" / version
-    written: list[Path] = []
-    for name, (payload, meta) in build_payloads(sim, config).items():
-        write_file(folder, "ssb", name, payload, **meta)
-        written += [folder / "ssb" / name, folder / "ssb" / (name + ".meta.json")]
+    folder = version_folder(out, version)
+    written = write_payloads(folder, "ssb", build_payloads(sim, config))
     enheter, underenheter = build_brreg(config, seed)
-    for name, (payload, meta) in _brreg_files(enheter, underenheter, seed).items():
-        write_file(folder, "brreg", name, payload, **meta)
-        written += [folder / "brreg" / name, folder / "brreg" / (name + ".meta.json")]
+    written += write_payloads(folder, "brreg", _brreg_files(enheter, underenheter, seed))
     return written, sim
 
 
@@ -1438,22 +1411,3 @@ def summary(sim: Labour) -> pd.DataFrame:
         )
         rows.append((year, "establishments (Norway)", float(sim.establishments[ok, t].sum())))
     return pd.DataFrame(rows, columns=["year", "measure", "value"])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = demo_parser(
-        "python -m trsplan.demo_labour",
-        "Write the synthetic labour/business demo data (SSB 08536, 13470, 03321, 07091, 08316 "
-        "and a Brønnøysund extract).",
-        SEED,
-    )
-    args = parser.parse_args(argv)
-    written, sim = generate(args.out, args.version, args.seed)
-    print_written(written)
-    with pd.option_context("display.width", 160, "display.max_rows", 200):
-        print(summary(sim).to_string(index=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,7 @@
 
 Run ``python -m trsplan.demo [--out DATA_DIR] [--version NAME] [--seed N]``. It writes
 ``<DATA_DIR>/snapshot/<NAME>/ssb/{07459,06913,01223}.json`` and their ``.meta.json`` sidecars
-through ``trsplan.snapshot.write_file`` (default: the project's ``data`` folder and version
+through ``trsplan.snapshot.store.write_file`` (default: the project's ``data`` folder and version
 ``2026-11-01-demo``). Inputs are the geography tables (``data/geography``) and the calibration
 tables in ``data/demo`` (see ``data/demo/calibration.yaml``); ``../shared`` is not needed. The
 output is byte-for-byte reproducible: a fixed seed (numpy ``Generator``), fixed timestamps and
@@ -102,9 +102,7 @@ Method and limits
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,8 +113,15 @@ import pandas as pd
 import yaml
 
 from trsplan import paths
+from trsplan.demo.common import (
+    VERSION,
+    apportion,
+    round_half_up,
+    snapshot_meta,
+    version_folder,
+    write_payloads,
+)
 from trsplan.errors import TrsplanError
-from trsplan.snapshot import write_file
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
 
 __all__ = [
@@ -133,14 +138,12 @@ __all__ = [
     "frames_from_tables",
     "generate",
     "load_anchors",
-    "main",
     "quarterly_flows",
     "simulate",
     "ytd_frame",
 ]
 
 SEED = 20261101
-VERSION = "2026-11-01-demo"
 FIRST_YEAR = 2008
 LAST_POPULATION_YEAR = 2026  # 07459: 1 January 2008 .. 2026
 LAST_CHANGE_YEAR = 2025  # 06913: changes during 2008 .. 2025
@@ -148,9 +151,7 @@ QUARTERS = (1, 2, 3, 4)  # 01223: 2008K1 .. 2025K4 (the years of 06913)
 PIN_YEAR = 2022  # reproduced exactly from population_2022.csv
 SPLIT_TOLERANCE = 1.0  # |split part - weight × total| < 1 person (integer apportionment)
 UPDATED = "2026-02-20T07:00:00Z"  # fixed "last updated" of the tables
-RETRIEVED_AT = "2026-11-01T06:00:00Z"  # fixed retrieval time of the (pretend) download
 LICENCE = "NLOD 2.0 / CC BY 4.0 (synthetic demo data, calibrated on SSB figures)"
-API_BASE = "https://data.ssb.no/api/pxwebapi/v2"
 REGION_CODELIST = "vs_Kommune"
 
 LABEL_07459 = "07459: Befolkning, etter region, statistikkvariabel og år"
@@ -195,12 +196,6 @@ _PIN = PIN_YEAR - FIRST_YEAR
 _BIG = 9999
 
 
-def _demo_dir() -> Path:
-    """Where the calibration tables live: ``<data_dir>/demo``, else the checkout's copy."""
-    folder = paths.data_dir() / "demo"
-    return folder if folder.is_dir() else paths.PROJECT_ROOT / "data" / "demo"
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
@@ -236,7 +231,7 @@ def _load_geography(folder: Path) -> _Geography:
     except FileNotFoundError as exc:
         raise TrsplanError(
             f"geography table missing: {exc.filename}; build data/geography first "
-            "(python -m trsplan.sources.klass build)"
+            "(trsplan geography-build)"
         ) from None
     raw = raw.assign(
         start=[max(_first_jan1_on_or_after(d), FIRST_YEAR) for d in raw["valid_from"]],
@@ -334,7 +329,7 @@ def _load_geography(folder: Path) -> _Geography:
 def load_anchors(folder: Path | None = None) -> pd.DataFrame:
     """``data/demo/anchors.csv`` with typed columns (year, vintage, published int; tolerance
     float or NaN)."""
-    table = _read_csv((folder or _demo_dir()) / "anchors.csv")
+    table = _read_csv((folder or paths.demo_inputs_dir()) / "anchors.csv")
     return table.assign(
         year=table["year"].astype("int64"),
         vintage=table["vintage"].astype("int64"),
@@ -410,25 +405,10 @@ class Simulation:
         return labels
 
 
-def _apportion(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers summing to ``total`` in proportion to ``weights`` (largest remainder; ties go
-    to the earlier position)."""
-    share = total * (weights / weights.sum())
-    base = np.floor(share).astype(np.int64)
-    rest = int(total - base.sum())
-    order = np.lexsort((np.arange(len(share)), -(share - base)))
-    base[order[:rest]] += 1
-    return base
-
-
-def _round(values: np.ndarray) -> np.ndarray:
-    return np.floor(values + 0.5).astype(np.int64)
-
-
 def simulate(seed: int = SEED) -> Simulation:
     """Simulate the municipal accounts 2008-2026 (deterministic for a given seed)."""
     rng = np.random.default_rng(seed)
-    demo = _demo_dir()
+    demo = paths.demo_inputs_dir()
     config = yaml.safe_load((demo / "calibration.yaml").read_text(encoding="utf-8"))
     geo = _load_geography(paths.geography_dir())
     periods, at, paths_ = geo.periods, geo.at, geo.paths
@@ -629,7 +609,7 @@ def _integerise(
             elif t == _PIN:
                 current[p] = int(pin_pop[code])
             else:
-                current[p] = int(_round(sums[p]))
+                current[p] = int(round_half_up(sums[p]))
         population.append(current)
         if t == _T - 1:
             break
@@ -637,9 +617,9 @@ def _integerise(
         year_end: dict[int, int] = {}
         for p in sorted(current):
             if periods.at[p, "end"] == FIRST_YEAR + t:  # the period ends: a reform next year
-                year_end[p] = int(_round(after[p]))
+                year_end[p] = int(round_half_up(after[p]))
                 targets = successors[p]
-                parts = _apportion(year_end[p], np.array([w for _, w, _ in targets]))
+                parts = apportion(year_end[p], np.array([w for _, w, _ in targets]))
                 for (q, _, _), part in zip(targets, parts.tolist(), strict=True):
                     inflow[q] = inflow.get(q, 0) + int(part)
         end.append(year_end)
@@ -696,7 +676,7 @@ def _components(
         total_imm = int(grow.sum() - (births - deaths).sum() + emigration.sum())
         if total_imm < 0:
             raise TrsplanError(f"demo: negative national immigration in {FIRST_YEAR + t}")
-        immigration = _apportion(total_imm, pop * factor[3])
+        immigration = apportion(total_imm, pop * factor[3])
         net_domestic = grow - (births - deaths) - (immigration - emigration)
         out = rng.poisson(pop * out_n[t] * factor[4])
         # a large domestic net loss needs enough out-moves: keep in-moves >= half the out-moves
@@ -1002,40 +982,10 @@ def _encode(
     return dumps_jsonstat(obj), _meta(table_id, _query(codes, list(contents), periods), seed)
 
 
-def snapshot_meta(
-    table_id: str, query: dict[str, Any], generator: str, *, updated: str, licence: str = LICENCE
-) -> dict[str, Any]:
-    """Provenance for a synthetic payload, as if downloaded from the v2 API (all demo modules)."""
-    return {
-        "table_id": table_id,
-        "url": f"{API_BASE}/tables/{table_id}/data?lang=no&outputFormat=json-stat2",
-        "query": query,
-        "retrieved_at": RETRIEVED_AT,
-        "licence": licence,
-        "synthetic": True,
-        "updated": updated,
-        "media_type": "application/json",
-        "generator": generator,
-    }
-
-
 def _meta(table_id: str, query: dict[str, Any], seed: int) -> dict[str, Any]:
-    return snapshot_meta(table_id, query, f"trsplan.demo seed={seed}", updated=UPDATED)
-
-
-def demo_parser(prog: str, description: str, seed: int) -> argparse.ArgumentParser:
-    """The command line every demo generator shares."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--out", type=Path, default=None, help="data folder (default: data/)")
-    parser.add_argument("--version", default=VERSION, help=f"snapshot version (default {VERSION})")
-    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
-    return parser
-
-
-def print_written(written: list[Path]) -> None:
-    for path in written:
-        print(f"{path}  {path.stat().st_size:,} bytes")
-    print(f"total {sum(p.stat().st_size for p in written):,} bytes")
+    return snapshot_meta(
+        table_id, query, f"trsplan.demo seed={seed}", updated=UPDATED, licence=LICENCE
+    )
 
 
 def generate(
@@ -1044,32 +994,4 @@ def generate(
     """Simulate and write the snapshot files under ``<out>/snapshot/<version>/ssb/``; return the
     paths written (payloads and sidecars) and the simulation."""
     sim = simulate(seed)
-    folder = (Path(out) if out is not None else paths.data_dir()) / "snapshot" / version
-    written: list[Path] = []
-    for name, (payload, meta) in build_payloads(sim).items():
-        write_file(folder, "ssb", name, payload, **meta)
-        written += [folder / "ssb" / name, folder / "ssb" / (name + ".meta.json")]
-    return written, sim
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = demo_parser(
-        "python -m trsplan.demo",
-        "Write the synthetic SSB demo snapshot (tables 07459, 06913 and 01223).",
-        SEED,
-    )
-    args = parser.parse_args(argv)
-    written, sim = generate(args.out, args.version, args.seed)
-    print_written(written)
-    report = sim.anchors
-    with pd.option_context("display.width", 160, "display.max_rows", 200):
-        print(
-            report[["anchor", "certainty", "published", "generated", "diff_pct"]].to_string(
-                index=False
-            )
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return write_payloads(version_folder(out, version), "ssb", build_payloads(sim)), sim

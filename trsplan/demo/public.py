@@ -4,7 +4,7 @@ Run ``python -m trsplan.demo_public [--out DATA_DIR] [--version NAME] [--seed N]
 [--population-root DIR]``. It reads the population of the demo snapshot (table 07459, written by
 ``python -m trsplan.demo``) from ``<DATA_DIR>/snapshot/<NAME>`` (or ``--population-root``) and
 writes ``<DATA_DIR>/snapshot/<NAME>/ssb/{14304,11713,99901,09429,09817}.json`` with their
-``.meta.json`` sidecars through ``trsplan.snapshot.write_file`` (default: the project's ``data``
+``.meta.json`` sidecars through ``trsplan.snapshot.store.write_file`` (default: the project's ``data``
 folder and version ``2026-11-01-demo``). Calibration inputs: ``data/demo/public.yaml`` (each with
 its source or an "unverified" tag). Byte-for-byte reproducible: seeded numpy generators, fixed
 timestamps, nothing read from the clock; the sidecar ``query`` is built from the table's entry in
@@ -85,7 +85,6 @@ fresh draws). Sizes enter through z = clip(log10(population / 5,000), -1.5, 2).
 from __future__ import annotations
 
 import re
-import sys
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -97,9 +96,10 @@ import pandas as pd
 import yaml
 
 from trsplan import paths
-from trsplan.demo import LICENCE, RETRIEVED_AT, SEED, VERSION, demo_parser, print_written
+from trsplan.demo.common import API_BASE, RETRIEVED_AT, VERSION, version_folder, write_payloads
+from trsplan.demo.population import LICENCE, SEED
 from trsplan.errors import TrsplanError
-from trsplan.snapshot import Snapshot, write_file
+from trsplan.snapshot.store import Snapshot
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
 
 __all__ = [
@@ -119,13 +119,11 @@ __all__ = [
     "build_payloads",
     "generate",
     "load_config",
-    "main",
     "read_base",
     "region_gdp_ratio",
     "simulate",
 ]
 
-API_BASE = "https://data.ssb.no/api/pxwebapi/v2"
 WAGE_TABLE = "99901"  # PLACEHOLDER id (no real wage-bill table identified)
 TABLES = ("14304", "11713", WAGE_TABLE, "09429", "09817")
 #: |Σ municipal wages - county wage costs| <= WAGE_TOLERANCE × county + 1 (NOK million).
@@ -291,14 +289,9 @@ COUNTY_NAMES: dict[str, str] = {
 TRONDELAG = ("16", "17", "50")
 
 
-def _demo_dir() -> Path:
-    folder = paths.data_dir() / "demo"
-    return folder if (folder / "public.yaml").is_file() else paths.PROJECT_ROOT / "data" / "demo"
-
-
 def load_config(path: Path | None = None) -> dict[str, Any]:
     """``data/demo/public.yaml`` as a dict."""
-    path = Path(path) if path is not None else _demo_dir() / "public.yaml"
+    path = Path(path) if path is not None else paths.demo_inputs_dir() / "public.yaml"
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -978,7 +971,7 @@ def _frame(dims: Sequence[tuple[str, Sequence[str]]], values: np.ndarray, status
 def _catalogue_entry(table_id: str):
     from trsplan.sources.ssb import load_catalogue
 
-    for entry in load_catalogue():
+    for entry in load_catalogue(paths.catalogue_path()):
         if entry.table_id == table_id:
             return entry
     return None
@@ -1248,8 +1241,8 @@ def generate(
 ) -> tuple[list[Path], Model]:
     """Read the population of snapshot ``version`` (under ``population_root``, default
     ``<out>/snapshot``), simulate and write the payloads beside it; return the paths written."""
-    data = Path(out) if out is not None else paths.data_dir()
-    root = Path(population_root) if population_root is not None else data / "snapshot"
+    default_root = version_folder(out, version).parent
+    root = Path(population_root) if population_root is not None else default_root
     try:
         snapshot = Snapshot.open(version, root=root)
     except TrsplanError as exc:
@@ -1257,33 +1250,4 @@ def generate(
             f"{exc}; run `python -m trsplan.demo` first (it writes the population, 07459)"
         ) from None
     model = simulate(read_base(snapshot), load_config(), seed)
-    folder = data / "snapshot" / version
-    written: list[Path] = []
-    for name, (payload, meta) in build_payloads(model).items():
-        write_file(folder, "ssb", name, payload, **meta)
-        written += [folder / "ssb" / name, folder / "ssb" / (name + ".meta.json")]
-    return written, model
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = demo_parser(
-        "python -m trsplan.demo_public",
-        "Write the synthetic SSB demo tables 14304, 11713, 99901, 09429, 09817.",
-        SEED,
-    )
-    parser.add_argument(
-        "--population-root",
-        type=Path,
-        default=None,
-        help="snapshot root holding the version's 07459 (default: <out>/snapshot)",
-    )
-    args = parser.parse_args(argv)
-    written, model = generate(args.out, args.version, args.seed, args.population_root)
-    print_written(written)
-    with pd.option_context("display.width", 160, "display.precision", 3):
-        print(region_gdp_ratio(model).to_string(index=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return write_payloads(version_folder(out, version), "ssb", build_payloads(model)), model

@@ -1,7 +1,7 @@
 """Statuses and forecasts of the plan's targets from the indicator store, and the analyst table.
 
 :func:`evaluate` judges every target of ``data/targets.yaml`` as of a year with
-:func:`trsplan.status.assess` (the only place status rules live) and returns a status frame (one
+:func:`trsplan.evaluation.status.assess` (the only place status rules live) and returns a status frame (one
 row per target and geography) and a forecast frame (one row per forecast year). Everything is
 deterministic: the forecasts are analytic and run single-threaded.
 
@@ -16,7 +16,7 @@ Which series
   unit is a rank or days. ``trondheimsregionen-2020`` is ranked in the place of
   ``trondheimsregionen``. Norway is not a city region and gets no status for these targets.
 - ``basis``: ``ratio_to_baseline`` and ``cumulative_since_baseline`` are applied by
-  :func:`trsplan.status.assess`; the status frame's ``latest_value`` / ``previous_value`` are on
+  :func:`trsplan.evaluation.status.assess`; the status frame's ``latest_value`` / ``previous_value`` are on
   the same scale (the ratio, the cumulative sum since the baseline year).
 
 Which geographies (the goal "applies")
@@ -33,9 +33,9 @@ Which geographies (the goal "applies")
 - Forecasts are made only where the status rules need them: targets with a deadline after the
   latest observed year (H 2020, goal 4 2025), for regions and Norway.
 
-Qualitative goals (and the register goals 2.1, 2.2, 2.3, 2.6, see :mod:`trsplan.register`): one
+Qualitative goals (and the register goals 2.1, 2.2, 2.3, 2.6, see :mod:`trsplan.evaluation.register`): one
 status per member municipality of Trondheimsregionen in ``year`` from the register
-(:func:`trsplan.register.qualitative_status`; nothing registered → not assessed), and one for
+(:func:`trsplan.evaluation.register.qualitative_status`; nothing registered → not assessed), and one for
 ``trondheimsregionen``: not assessed unless every member has a status, otherwise the worst
 member status (off track < at risk < on track < met), since these goals ask something of every
 municipality. A qualitative goal the register does not ask about (2.4) is not assessed.
@@ -53,12 +53,12 @@ import numpy as np
 import pandas as pd
 
 from trsplan import geography
-from trsplan import status as st
 from trsplan.errors import YearOutOfRangeError
+from trsplan.evaluation import status as st
+from trsplan.evaluation.register import REGION, REGISTER_GOAL_IDS, load_register, qualitative_status
+from trsplan.evaluation.targets import Target, Targets, load_targets
 from trsplan.indicators.compute import NORWAY, store_indicator
 from trsplan.indicators.store import STORE_COLUMNS
-from trsplan.register import REGION, REGISTER_GOAL_IDS, load_register, qualitative_status
-from trsplan.targets import Target, Targets, load_targets
 
 try:  # forecasts are tiny problems: BLAS threads only slow them down
     from threadpoolctl import threadpool_limits
@@ -190,7 +190,7 @@ def evaluate(
 
     ``store``: the indicator store (:func:`trsplan.indicators.compute.compute_store`);
     ``targets``: default ``data/targets.yaml``; ``register``: the qualitative register rows
-    (default: the stored register of ``year``, :func:`trsplan.register.load_register`);
+    (default: the stored register of ``year``, :func:`trsplan.evaluation.register.load_register`);
     ``geo_codes``: judge only these geographies (default: all).
     """
     year = int(year)

@@ -92,7 +92,9 @@ from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
-from trsplan.errors import TrsplanError
+from trsplan.errors import (
+    ForecastInputError,  # noqa: F401 (re-exported)
+)
 
 try:  # optional: BLAS thread pools make the tiny ETS optimisations ~10× slower on busy hosts
     from threadpoolctl import threadpool_limits
@@ -135,10 +137,6 @@ CV_TIE_RTOL = 0.05
 COMPARE_RTOL = 1e-9
 
 _Z95 = stats.norm.ppf(0.975)
-
-
-class ForecastInputError(TrsplanError, ValueError):
-    """A series that cannot be forecast as given (bad index, duplicate years, infinities)."""
 
 
 # --------------------------------------------------------------------------- result types

@@ -2,7 +2,7 @@
 
 Workflow (see ``data/register/README.md``):
 
-1. :func:`write_template` writes an Excel workbook for a year: sheet ``Register`` with one row per
+1. :func:`trsplan.report.register_template.write_template` writes an Excel workbook for a year: sheet ``Register`` with one row per
    member municipality of Trondheimsregionen that year and per register goal
    (:data:`REGISTER_GOAL_IDS`), a drop-down for the status (ja/delvis/nei; yes/partly/no are
    accepted too), a number column where the goal asks for one (:data:`NUMBER_GOALS`) and a column
@@ -13,7 +13,7 @@ Workflow (see ``data/register/README.md``):
    a valid file is stored atomically as ``data/register/register_<year>.csv``, replacing an
    earlier import of that year.
 4. :func:`load_register` reads the stored registers and :func:`qualitative_status` turns them
-   into a status per municipality and goal with :func:`trsplan.status.assess` (nothing
+   into a status per municipality and goal with :func:`trsplan.evaluation.status.assess` (nothing
    registered → "not assessed").
 
 Goals 2.1, 2.2, 2.3 and 2.6 are register goals although ``data/targets.yaml`` files them as
@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,17 +37,13 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pandera.pandas as pa
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from rich.console import Console
-from rich.table import Table
 
 from trsplan import geography
-from trsplan import status as st
-from trsplan.errors import TargetsFileError, TrsplanError
+from trsplan.errors import BadCell, RegisterError, TargetsFileError, TrsplanError
+from trsplan.evaluation import status as st
 from trsplan.fileio import atomic_path
-from trsplan.paths import data_dir
+from trsplan.paths import register_dir
 
 __all__ = [
     "COLUMNS",
@@ -62,9 +58,6 @@ __all__ = [
     "load_register",
     "qualitative_status",
     "register_dir",
-    "register_import_command",
-    "register_template_command",
-    "write_template",
 ]
 
 REGION = "trondheimsregionen"
@@ -170,50 +163,12 @@ REGISTER_COLUMNS: list[str] = [
     "source_file",
 ]
 
-_STATUS_LIST = "ja,delvis,nei,yes,partly,no"
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_NA_FILL = PatternFill("solid", fgColor="E7E6E6")
-
-
-class RegisterError(TrsplanError, ValueError):
-    """A register workbook that cannot be imported; ``cells`` lists every bad cell."""
-
-    def __init__(self, message: str, cells: Sequence[BadCell] = ()) -> None:
-        super().__init__(message)
-        self.cells: list[BadCell] = list(cells)
-
-
-@dataclass(frozen=True, slots=True)
-class BadCell:
-    """One bad cell of the register workbook."""
-
-    sheet: str
-    row: int  # Excel row number (1 = header)
-    column: str  # Excel column letter
-    column_name: str  # the header text
-    value: Any
-    problem: str
-
-    @property
-    def ref(self) -> str:
-        return f"{self.sheet}!{self.column}{self.row}"
-
-    def __str__(self) -> str:
-        return f"{self.ref} ({self.column_name}): {self.problem}"
-
-
-def register_dir() -> Path:
-    """Where imported registers are stored: ``<data_dir>/register``."""
-    return data_dir() / "register"
-
-
 # --------------------------------------------------------------------------- goals
 
 
 def _targets() -> Any | None:
     try:
-        from trsplan.targets import load_targets
+        from trsplan.evaluation.targets import load_targets
 
         return load_targets()
     except (TargetsFileError, FileNotFoundError, ImportError):
@@ -268,165 +223,6 @@ def _atomic_save(write: Any, path: Path) -> Path:
     with atomic_path(path) as tmp:
         write(tmp)
     return path
-
-
-def write_template(
-    year: int,
-    path: Path | str,
-    municipalities: Iterable[str] | None = None,
-    goals: Iterable[str] | None = None,
-) -> Path:
-    """Write the register template for ``year`` to ``path`` (.xlsx) and return the path.
-
-    One row per municipality (default: the members of Trondheimsregionen in ``year``) and per
-    register goal (default: :data:`REGISTER_GOAL_IDS`).
-    """
-    year = int(year)
-    if municipalities is None:
-        codes = geography.members(REGION, year)
-    else:
-        codes = [geography.check_code(c, year) for c in municipalities]
-    goal_rows = _register_goals(goals)
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    for col, (_, header, width) in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=1, column=col, value=header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[1].height = 32
-    ws.freeze_panes = "E2"
-    letter = {field: get_column_letter(i) for i, (field, _, _) in enumerate(COLUMNS, start=1)}
-
-    status_dv = DataValidation(
-        type="list",
-        formula1=f'"{_STATUS_LIST}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Ugyldig status",
-        error="Velg ja, delvis eller nei (yes, partly, no godtas også).",
-        promptTitle="Status",
-        prompt="ja = gjennomført, delvis = delvis gjennomført, nei = ikke gjennomført",
-        showInputMessage=True,
-    )
-    count_dv = DataValidation(
-        type="whole",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Ugyldig tall",
-        error="Oppgi et helt tall, 0 eller mer.",
-    )
-    share_dv = DataValidation(
-        type="decimal",
-        operator="between",
-        formula1="0",
-        formula2="100",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Ugyldig andel",
-        error="Oppgi en andel i prosent mellom 0 og 100.",
-    )
-    for dv in (status_dv, count_dv, share_dv):
-        ws.add_data_validation(dv)
-
-    row = 1
-    for code in codes:
-        mname = geography.name(code, year)
-        for gid, text_nb, _ in goal_rows:
-            row += 1
-            spec = NUMBER_GOALS.get(gid)
-            values = {
-                "year": year,
-                "municipality_code": code,
-                "municipality_name": mname,
-                "goal_id": gid,
-                "goal_text": text_nb,
-                "question": QUESTIONS_NB[gid],
-                "number_meaning": spec.text_nb if spec else "– (ikke relevant)",
-            }
-            for col, (field, _, _) in enumerate(COLUMNS, start=1):
-                cell = ws.cell(row=row, column=col, value=values.get(field))
-                cell.alignment = Alignment(
-                    wrap_text=field in ("goal_text", "question", "evidence"), vertical="top"
-                )
-                if field in ("municipality_code", "goal_id"):
-                    cell.number_format = "@"
-            for field in _INPUT_FIELDS:
-                ws[f"{letter[field]}{row}"].fill = _INPUT_FILL
-            status_dv.add(f"{letter['status']}{row}")
-            number_ref = f"{letter['number']}{row}"
-            if spec is None:
-                ws[number_ref].fill = _NA_FILL
-            elif spec.unit == "percent":
-                share_dv.add(number_ref)
-            else:
-                count_dv.add(number_ref)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(row, 2)}"
-
-    _write_guide(wb.create_sheet(GUIDE_SHEET), year, len(codes), len(goal_rows))
-    _write_goals(wb.create_sheet(GOALS_SHEET), goal_rows)
-    wb.properties.title = f"Register for Strategisk næringsplan for Trondheimsregionen {year}"
-    wb.properties.creator = "trsplan"
-    return _atomic_save(wb.save, Path(path))
-
-
-def _write_guide(ws: Any, year: int, n_codes: int, n_goals: int) -> None:
-    lines = [
-        f"Registrering av kvalitative mål – Strategisk næringsplan for Trondheimsregionen, {year}",
-        "",
-        "Slik fyller du ut arket «Register»:",
-        f"1. Arket har én rad per kommune ({n_codes}) og mål ({n_goals}). Ikke endre kolonnene "
-        "År, Kommunenr. og Mål, og ikke endre overskriftene i rad 1.",
-        "2. Velg status i kolonnen «Status» fra nedtrekkslisten: ja (gjennomført), delvis "
-        "(delvis gjennomført) eller nei (ikke gjennomført). yes/partly/no godtas også.",
-        "3. Der kolonnen «Tallet gjelder» beskriver et tall, fyll inn kolonnen «Tall»: antall "
-        "(helt tall, 0 eller mer) eller andel i prosent (0–100). Ellers skal «Tall» stå tom.",
-        "4. Skriv kort dokumentasjon i «Dokumentasjon / kommentar»: hva som ble gjort, når, og "
-        "gjerne lenke til saksdokument eller møtereferat.",
-        "5. La status stå tom hvis målet ikke er vurdert; da vises det som «ikke vurdert».",
-        "",
-        "Vurdering: ja = nådd, delvis = i faresonen, nei = ikke i rute, tom = ikke vurdert.",
-        "For mål 2.3 og 2.6 avgjør tallet når det er fylt inn: minst ett bedriftsbesøk i året, "
-        "og 100 % av de næringsrelevante saksfremstillingene skal redegjøre for planen.",
-        "",
-        "Innlesing: trsplan register-import <fil>. Alle feil meldes samlet med ark, rad og "
-        "kolonne; rett dem og les inn på nytt. En ny innlesing erstatter den forrige for "
-        "samme år.",
-        "Arket «Mål» har hele målformuleringen for hvert mål.",
-    ]
-    ws.column_dimensions["A"].width = 120
-    for i, text in enumerate(lines, start=1):
-        cell = ws.cell(row=i, column=1, value=text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws["A1"].font = Font(bold=True, size=13)
-    ws["A3"].font = Font(bold=True)
-
-
-def _write_goals(ws: Any, goal_rows: list[tuple[str, str, str]]) -> None:
-    headers = ("Mål", "Målformulering", "Goal (English)", "Hva registreres", "Tallet gjelder")
-    widths = (6, 70, 50, 60, 40)
-    for col, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(row=1, column=col, value=header)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEADER_FILL
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "B2"
-    for row, (gid, text_nb, text_en) in enumerate(goal_rows, start=2):
-        spec = NUMBER_GOALS.get(gid)
-        values = (gid, text_nb, text_en, QUESTIONS_NB[gid], spec.text_nb if spec else "")
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if col == 1:
-                cell.number_format = "@"
-
-
-# --------------------------------------------------------------------------- import
 
 
 def _is_blank(value: Any) -> bool:
@@ -892,52 +688,10 @@ def qualitative_status(register: pd.DataFrame | None, year: int) -> pd.DataFrame
 
 @dataclass(frozen=True, slots=True)
 class _NumberTarget:
-    """An annual target on a registered number (fits :class:`trsplan.status.TargetLike`)."""
+    """An annual target on a registered number (fits :class:`trsplan.evaluation.status.TargetLike`)."""
 
     value: float
     direction: str
     deadline: int | None = None
     basis: str = "level"
     baseline_year: int | None = None
-
-
-# --------------------------------------------------------------------------- CLI helpers
-
-
-def register_template_command(
-    year: int, out: Path | str | None = None, *, console: Console | None = None
-) -> Path:
-    """``trsplan register-template``: write the template and print what it holds."""
-    console = console or Console()
-    path = Path(out) if out is not None else Path(f"registermal_{int(year)}.xlsx")
-    written = write_template(year, path)
-    n_codes = len(geography.members(REGION, int(year)))
-    console.print(
-        f"Wrote the register template for {year} to [bold]{written}[/] "
-        f"({n_codes} municipalities × {len(REGISTER_GOAL_IDS)} goals). "
-        "Fill in sheet «Register», then run `trsplan register-import FILE`.",
-        highlight=False,
-    )
-    return written
-
-
-def register_import_command(path: Path | str, *, console: Console | None = None) -> int:
-    """``trsplan register-import``: import, print a summary; exit code 0, or 2 on bad input."""
-    console = console or Console()
-    try:
-        register = import_register(path)
-    except RegisterError as exc:
-        console.print(f"[bold red]trsplan:[/] {exc}", highlight=False)
-        return 2
-    for year, part in register.groupby("year", sort=True):
-        status = qualitative_status(part, int(year))
-        table = Table(title=f"Register {int(year)}: status per goal ({len(part)} rows imported)")
-        table.add_column("Mål")
-        for s in st.Status:
-            table.add_column(s.text("nb"), justify="right")
-        for gid in REGISTER_GOAL_IDS:
-            counts = status.loc[status["goal_id"] == gid, "status"].value_counts()
-            table.add_row(gid, *(str(int(counts.get(str(s), 0))) for s in st.Status))
-        console.print(table)
-        console.print(f"Stored {register_dir() / f'register_{int(year)}.csv'}", highlight=False)
-    return 0

@@ -1,12 +1,12 @@
 """Status of a goal: met / on track / at risk / off track / not assessed — every rule is here.
 
 :func:`assess` is the only function that decides a status. Reports, notebooks and the register
-(:mod:`trsplan.register`) call it; nothing else compares values with targets.
+(:mod:`trsplan.evaluation.register`) call it; nothing else compares values with targets.
 
 Status rules
 ------------
 "Latest year" is the latest year with a value (after ``as_of`` cuts the series); ``P`` is the
-probability that the target is met at the deadline from :func:`trsplan.forecast.forecast`.
+probability that the target is met at the deadline from :func:`trsplan.evaluation.forecast.forecast`.
 "Satisfies" means ``value ≥ target`` (``at_least``) or ``value ≤ target`` (``at_most``), with a
 relative tolerance of 1e-9 so that rounding noise does not decide.
 
@@ -76,8 +76,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from trsplan import forecast as fc
-from trsplan.errors import TrsplanError
+from trsplan.errors import (
+    StatusInputError,  # noqa: F401 (re-exported)
+)
+from trsplan.evaluation import forecast as fc
 
 __all__ = [
     "ANSWERS",
@@ -112,10 +114,6 @@ ANSWERS: dict[str, str] = {
 }
 
 LANGS = ("nb", "en")
-
-
-class StatusInputError(TrsplanError, ValueError):
-    """A target or register answer that the status rules cannot judge."""
 
 
 class Status(StrEnum):

@@ -40,7 +40,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from trsplan.errors import TargetsFileError
-from trsplan.paths import data_dir
+from trsplan.paths import targets_path
 
 __all__ = [
     "BASES",
@@ -327,8 +327,8 @@ class Targets:
 
 
 def default_targets_path() -> Path:
-    """``data_dir() / "targets.yaml"`` (honours ``TRSPLAN_DATA_DIR``)."""
-    return data_dir() / "targets.yaml"
+    """The shipped ``trsplan/data/targets.yaml`` (or the data folder's copy, see ``paths``)."""
+    return targets_path()
 
 
 def load_targets(path: str | Path | None = None) -> Targets:

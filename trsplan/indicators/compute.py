@@ -105,6 +105,7 @@ import numpy as np
 import pandas as pd
 
 from trsplan import geography
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators import (
     attractiveness,
     business,
@@ -119,8 +120,7 @@ from trsplan.indicators import (
 )
 from trsplan.indicators.industry import aggregate_members
 from trsplan.indicators.store import STORE_COLUMNS, conform, long_format
-from trsplan.snapshot import Snapshot
-from trsplan.targets import load_targets
+from trsplan.snapshot.store import Snapshot
 
 NORWAY = "norge"
 

@@ -36,7 +36,7 @@ import pandas as pd
 
 from trsplan import geography
 from trsplan.errors import SnapshotError, TrsplanError
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 

@@ -1,6 +1,6 @@
 """The evaluation's front page: a scorecard of every goal, a plain-language summary, fan charts.
 
-Reads the status frame from ``trsplan.indicators.evaluation.evaluate`` (one row per goal target and
+Reads the status frame from ``trsplan.evaluation.evaluate.evaluate`` (one row per goal target and
 geography); words and symbols come from ``trsplan.status`` so the status is never colour alone.
 """
 
@@ -12,10 +12,10 @@ import math
 import pandas as pd
 from matplotlib.figure import Figure
 
+from trsplan.evaluation.status import Status
+from trsplan.evaluation.targets import Targets, load_targets
 from trsplan.report import figures
 from trsplan.report.text import fmt_number, label
-from trsplan.status import Status
-from trsplan.targets import Targets, load_targets
 
 STATUS_ORDER = [s.value for s in Status]
 HEADERS = {

@@ -12,11 +12,11 @@ import html
 import pandas as pd
 
 from trsplan import geography
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
 from trsplan.report.text import fmt_number, label, unit_label
-from trsplan.targets import load_targets
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
 COUNT_UNITS = ("persons", "companies", "count", "days", "rank")

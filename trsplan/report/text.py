@@ -113,7 +113,7 @@ def label(key: str, lang: str = "nb") -> str:
     if key in LABELS:
         return LABELS[key][lang]
     base, _, detail = key.partition(":")
-    from trsplan.targets import load_targets
+    from trsplan.evaluation.targets import load_targets
 
     targets = load_targets()
     if base in targets.indicator_ids():

@@ -9,7 +9,7 @@ What it does
 2. Compares every payload's sha256 with the latest version's. Nothing new → nothing is written
    ("no changes").
 3. Otherwise builds the new version ``<snapshot_root>/<YYYY-MM-DD>`` (``-2``, ``-3`` ... when that
-   day exists) in a hidden folder beside it: the fetched files (via ``trsplan.snapshot.write_file``,
+   day exists) in a hidden folder beside it: the fetched files (via ``trsplan.snapshot.store.write_file``,
    ``synthetic: false``, with URL and query) plus copies of the previous version's other files with
    their sidecars, checks every checksum, and renames the folder into place. A failure or an
    interrupt removes the hidden folder: the previous versions are never touched, and stay
@@ -46,19 +46,16 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
-from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.errors import SnapshotError
+from trsplan.paths import catalogue_path, snapshot_root
 from trsplan.paths import geography_dir as default_geography_dir
-from trsplan.paths import snapshot_root
-from trsplan.snapshot import SIDECAR_SUFFIX, Snapshot, list_versions, write_file
+from trsplan.snapshot.store import SIDECAR_SUFFIX, Snapshot, list_versions, write_file
 from trsplan.sources.http import (
     CatalogueError,
     FetchError,
     HttpClient,
-    Offline,
     cache_dir,
-    origin,
 )
 from trsplan.sources.jsonstat import dumps_jsonstat
 
@@ -67,7 +64,6 @@ __all__ = [
     "FetchResult",
     "FetchedFile",
     "FileChange",
-    "fetch_command",
     "run_fetch",
 ]
 
@@ -156,7 +152,7 @@ def _fetch_ssb(
 ) -> list[FetchedFile]:
     from trsplan.sources.ssb import SSB_LICENCE, StatBankClient, check_entry, load_catalogue
 
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_path())
     if tables:
         wanted = [str(t).strip() for item in tables for t in str(item).replace(",", " ").split()]
         known = {e.table_id for e in catalogue}
@@ -600,124 +596,3 @@ def run_fetch(
         if geography is not None:
             geography.discard()
     return result
-
-
-def _summary(result: FetchResult, console: Console) -> None:
-    table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("file", "status", "rows", "updated", "note"):
-        table.add_column(column, justify="right" if column == "rows" else "left")
-    for f in result.files:
-        style = {"new": "green", "changed": "yellow"}.get(f.status, "dim")
-        table.add_row(
-            f.relpath,
-            f"[{style}]{f.status}[/]",
-            "" if f.rows is None else f"{f.rows:,}",
-            f.updated or "",
-            f.note,
-        )
-    if result.files:
-        console.print(table)
-    for line in result.skipped:
-        console.print(f"skipped {line}", highlight=False, soft_wrap=True, markup=False)
-    for line in result.warnings:
-        console.print(f"warning: {line}", highlight=False, soft_wrap=True, markup=False)
-    if result.geography_dir is not None:
-        console.print(
-            f"Geography tables in {result.geography_dir}: "
-            + (
-                f"rewrote {', '.join(result.geography_changed)}"
-                if result.geography_changed
-                else "unchanged"
-            ),
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-    if result.written:
-        n_changed = sum(f.status == "changed" for f in result.files)
-        n_new = sum(f.status == "new" for f in result.files)
-        n_same = sum(f.status == "unchanged" for f in result.files)
-        console.print(
-            f"Wrote snapshot {result.version} ({n_changed} changed, {n_new} new, {n_same} "
-            f"unchanged, {len(result.carried_over)} carried over from "
-            f"{result.previous or 'nothing'}) in {result.path}",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-    else:
-        console.print(
-            f"No changes: snapshot {result.previous} is up to date; nothing written",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-
-
-def _kept(root: Path) -> str:
-    with contextlib.suppress(OSError):
-        versions = list_versions(root)
-        if versions:
-            return f"snapshot {versions[-1]} left unchanged"
-    return "no snapshot written"
-
-
-def fetch_command(
-    only: Sequence[str] | None = None,
-    tables: Sequence[str] | None = None,
-    root: Path | None = None,
-    today: date | None = None,
-    console: Console | None = None,
-    *,
-    http: HttpClient | None = None,
-    download_dir: Path | None = None,
-    geography_dir: Path | None = None,
-) -> int:
-    """``trsplan fetch``: run, print a summary (stdout) or a one-line error (stderr); exit code.
-
-    0 fetched (or nothing changed); 1 a source or catalogue error; 2 bad arguments; 3 offline;
-    130 interrupted.
-    """
-    out = console or Console()
-    err = Console(stderr=True) if console is None else console
-    root = Path(root) if root is not None else snapshot_root()
-    try:
-        result = run_fetch(
-            only,
-            tables,
-            root,
-            today,
-            err,
-            http=http,
-            download_dir=download_dir,
-            geography_dir=geography_dir,
-        )
-    except Offline as exc:
-        where = origin(exc.url) if exc.url else "the data sources"
-        err.print(
-            f"trsplan fetch: no network (could not reach {where}); {_kept(root)}",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-        return 3
-    except FetchError as exc:
-        err.print(
-            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
-        )
-        return 2
-    except TrsplanError as exc:
-        err.print(
-            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
-        )
-        return 1
-    except KeyboardInterrupt:
-        err.print(
-            f"trsplan fetch: interrupted; {_kept(root)}",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-        return 130
-    _summary(result, out)
-    return 0

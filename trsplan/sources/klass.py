@@ -6,20 +6,18 @@ payloads; only ``write_geography_tables`` / ``build_geography_tables`` touch the
 
 :class:`KlassClient` is the live client (``TRSPLAN_KLASS_URL``; classification, versions, codes,
 codesAt and changes, on the shared HTTP layer in :mod:`trsplan.sources.http`). ``trsplan fetch
---only klass`` uses it to store the raw payloads in the snapshot and rebuild ``data/geography``.
+--only klass`` uses it to store the raw payloads in the snapshot and rebuild the geography tables.
 
-Run ``python -m trsplan.sources.klass build --changes FILE --version FILE [--out DIR]`` to build
-from saved payloads.
+``trsplan geography-build --changes FILE --version FILE [--out DIR]`` builds the tables from saved
+payloads (it calls :func:`build_geography_tables`).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from trsplan import fileio
-from trsplan.errors import TrsplanError
+from trsplan.errors import KlassError, KlassNotFound, TrsplanError  # noqa: F401 (re-exported)
 from trsplan.sources.http import (
     HttpClient,
     QueryError,
     SourceError,
-    TableUnavailable,
     klass_url,
 )
 
@@ -46,10 +43,6 @@ CHANGE_KINDS = ("renumber", "merge", "split", "absorb")
 MUNICIPALITY_COLUMNS = ("code", "name", "valid_from", "valid_to", "county")
 CHANGE_COLUMNS = ("date", "old_code", "old_name", "new_code", "new_name", "kind")
 SPLIT_WEIGHT_COLUMNS = ("date", "old_code", "new_code", "weight", "basis", "source")
-
-
-class KlassError(TrsplanError, ValueError):
-    """A KLASS payload that is malformed or inconsistent with the other payloads."""
 
 
 @dataclass(frozen=True, order=True)
@@ -548,7 +541,7 @@ def build_geography_tables(
     return write_geography_tables(files, Path(out_dir))
 
 
-def _changes_to_from_name(path: Path) -> str | None:
+def changes_to_from_name(path: Path) -> str | None:
     """The saved reference payloads are named ``..._to2025-01-02.json``; use that date."""
     match = re.search(r"to(\d{4}-\d{2}-\d{2})", path.name)
     return match.group(1) if match else None
@@ -560,17 +553,6 @@ def _changes_to_from_name(path: Path) -> str | None:
 KLASS_LICENCE = "NLOD 2.0 / CC BY 4.0"
 MUNICIPALITIES = 131  # Standard for kommuneinndeling
 COUNTIES = 104  # Standard for fylkesinndeling
-
-
-class KlassNotFound(TableUnavailable):
-    """KLASS answered 404: the classification or version does not exist (or is unpublished)."""
-
-    def __init__(
-        self, message: str, *, kind: str, ident: str, status: int = 404, url: str | None = None
-    ) -> None:
-        super().__init__(message, table_id=ident, status=status, url=url)
-        self.kind = kind  # "classification" | "version" | "resource"
-        self.ident = ident
 
 
 @dataclass(frozen=True)
@@ -863,34 +845,3 @@ def _codes(data: Mapping[str, Any]) -> list[KlassCode]:
             )
         )
     return out
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from trsplan.paths import geography_dir
-
-    parser = argparse.ArgumentParser(prog="python -m trsplan.sources.klass")
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="build data/geography from KLASS 131 payloads")
-    build.add_argument("--changes", required=True, type=Path, help="a /changes JSON response")
-    build.add_argument("--version", required=True, type=Path, help="the latest version JSON")
-    build.add_argument("--out", type=Path, default=None, help="output folder (data/geography)")
-    build.add_argument("--start", default=DEFAULT_START)
-    build.add_argument(
-        "--changes-to", default=None, help="the 'to' date of the /changes query (YYYY-MM-DD)"
-    )
-    args = parser.parse_args(argv)
-    changes_to = args.changes_to or _changes_to_from_name(args.changes)
-    paths = build_geography_tables(
-        json.loads(args.changes.read_text(encoding="utf-8")),
-        json.loads(args.version.read_text(encoding="utf-8")),
-        args.out or geography_dir(),
-        start=args.start,
-        changes_to=changes_to,
-    )
-    for path in paths:
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,7 +27,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +38,10 @@ import pandas as pd
 import requests
 import yaml
 
-from trsplan.errors import JsonStatError
-from trsplan.paths import PROJECT_ROOT, data_dir
+from trsplan.errors import (
+    CellLimitExceeded,  # noqa: F401 (re-exported)
+    JsonStatError,
+)
 from trsplan.sources.http import (
     CatalogueError,
     HttpClient,
@@ -72,7 +73,6 @@ __all__ = [
     "TableUnavailable",
     "Variable",
     "VariableSelection",
-    "catalogue_path",
     "check_entry",
     "estimate_cells",
     "expand_values",
@@ -87,11 +87,6 @@ MAX_GET_URL = 2000  # SSB answers 404 to GET URLs beyond ~2,100 characters
 SSB_LICENCE = "CC BY 4.0 (Statistics Norway, NLOD-compatible)"
 
 _FUNCTION = re.compile(r"^\s*(top|bottom|from|to|range)\s*\((.*)\)\s*$", re.IGNORECASE)
-
-
-class CellLimitExceeded(QueryError):
-    """The server refused a query as too large (403 ``Too many values selected``, v2 ``Too many
-    cells selected``). The client reacts by splitting; it escapes only when no split fits."""
 
 
 # ------------------------------------------------------------------------------ selections
@@ -912,21 +907,10 @@ class CatalogueEntry:
         return f"{self.name}.json"
 
 
-def catalogue_path() -> Path:
-    """``TRSPLAN_CATALOGUE``, else ``<data_dir>/catalogue/statbank_tables.yaml``, else the
-    project's own copy (a test data folder need not carry the catalogue)."""
-    explicit = os.environ.get("TRSPLAN_CATALOGUE", "").strip()
-    if explicit:
-        return Path(explicit)
-    candidate = data_dir() / "catalogue" / "statbank_tables.yaml"
-    if candidate.is_file():
-        return candidate
-    return PROJECT_ROOT / "data" / "catalogue" / "statbank_tables.yaml"
-
-
-def load_catalogue(path: Path | None = None) -> list[CatalogueEntry]:
-    """Parse and check the catalogue; raises :class:`CatalogueError` naming the bad entry."""
-    path = Path(path) if path is not None else catalogue_path()
+def load_catalogue(path: Path) -> list[CatalogueEntry]:
+    """Parse and check the catalogue at ``path`` (the caller says where it is, usually
+    ``trsplan.paths.catalogue_path()``); raises :class:`CatalogueError` naming the bad entry."""
+    path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trsplan import demo, geography, paths
+from trsplan import geography, paths
+from trsplan.demo import population as demo
 from trsplan.errors import TrsplanError
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 SHIPPED_ROOT = paths.PROJECT_ROOT / "data" / "snapshot"
 SSB_DIR = SHIPPED_ROOT / demo.VERSION / "ssb"
@@ -86,7 +87,7 @@ def test_layout_and_labels(frames) -> None:
 def test_2022_equals_project_table(frames) -> None:
     _, _, pop, _ = frames
     table = pd.read_csv(
-        paths.PROJECT_ROOT / "data" / "demo" / "population_2022.csv", dtype={"code": str}
+        paths.PACKAGE_DATA_DIR / "demo" / "population_2022.csv", dtype={"code": str}
     )
     got = pop[pop["year"] == 2022].set_index("code")["value"]
     expected = table.set_index("code")["population"].astype(float)
@@ -181,7 +182,7 @@ def test_reforms_add_up_after_harmonise(frames) -> None:
 
 def test_anchors_within_tolerance(frames) -> None:
     _, _, pop, ch = frames
-    anchors = demo.load_anchors(paths.PROJECT_ROOT / "data" / "demo")
+    anchors = demo.load_anchors(paths.PACKAGE_DATA_DIR / "demo")
     report = demo.evaluate_anchors(
         pop,
         ch[["code", "year", "Folketilvekst"]].rename(columns={"Folketilvekst": "value"}),

@@ -15,15 +15,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from trsplan import demo_labour, geography, paths
+from trsplan import geography, paths
+from trsplan.demo import labour as demo_labour
 from trsplan.indicators import technology
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 SHIPPED_ROOT = paths.PROJECT_ROOT / "data" / "snapshot"
 VERSION_DIR = SHIPPED_ROOT / demo_labour.VERSION
 SSB_NAMES = [f"{t}.json" for t in demo_labour.TABLES]
 ALL_FILES = [("ssb", n) for n in SSB_NAMES] + [("brreg", n) for n in demo_labour.BRREG_FILES]
-CATALOGUE = paths.PROJECT_ROOT / "data" / "catalogue" / "statbank_tables.yaml"
+CATALOGUE = paths.PACKAGE_DATA_DIR / "catalogue" / "statbank_tables.yaml"
 
 #: What the demo restricts relative to the catalogue (documented in data/demo/labour.yaml).
 RESTRICTED = {

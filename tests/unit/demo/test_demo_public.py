@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trsplan import demo_public, geography, paths
+from trsplan import geography, paths
+from trsplan.demo import public as demo_public
 from trsplan.indicators import casework
-from trsplan.snapshot import Snapshot
+from trsplan.paths import catalogue_path
+from trsplan.snapshot.store import Snapshot
 from trsplan.sources.ssb import load_catalogue
 
 SHIPPED_ROOT = paths.PROJECT_ROOT / "data" / "snapshot"
@@ -84,7 +86,7 @@ def test_size_stays_small() -> None:
 
 @pytest.mark.parametrize("table_id", ["14304", "11713", "09429", "09817"])
 def test_layout_matches_catalogue(table_id: str, tables, snapshot: Snapshot) -> None:
-    entry = next(e for e in load_catalogue() if e.table_id == table_id)
+    entry = next(e for e in load_catalogue(catalogue_path()) if e.table_id == table_id)
     frame = tables[table_id]
     selected = [s.variable for s in entry.selection]
     assert sorted(frame.attrs["dimensions"]) == sorted(selected)  # nothing else, none eliminated

@@ -1,4 +1,4 @@
-"""Statuses and forecasts from the store (trsplan.indicators.evaluation) on small hand-made
+"""Statuses and forecasts from the store (trsplan.evaluation.evaluate) on small hand-made
 stores with answers worked out by hand, the register changing the qualitative statuses, and the
 ``trsplan indicators`` command."""
 
@@ -13,18 +13,19 @@ import pytest
 from typer.testing import CliRunner
 
 from trsplan import paths
-from trsplan import register as reg
 from trsplan.cli import app
-from trsplan.indicators import compute
-from trsplan.indicators.evaluation import (
+from trsplan.evaluation import register as reg
+from trsplan.evaluation.evaluate import (
     FORECAST_COLUMNS,
     STATUS_COLUMNS,
     TABLE_COLUMNS,
     evaluate,
     indicator_table,
 )
+from trsplan.indicators import compute
 from trsplan.indicators.store import conform
-from trsplan.snapshot import Snapshot
+from trsplan.report.register_template import write_template
+from trsplan.snapshot.store import Snapshot
 
 NORWAY = "norge"
 TR = "trondheimsregionen"
@@ -222,7 +223,7 @@ def test_the_register_changes_the_qualitative_statuses(data_dir, tmp_path):
     assert _one_qual(before, "1.1", TR)["status"] == "not_assessed"
     members = sorted(before.loc[(before["goal_id"] == "1.1"), "geo_code"])
     assert len(members) == 9  # the eight members and the region
-    template = reg.write_template(2024, tmp_path / "mal.xlsx")
+    template = write_template(2024, tmp_path / "mal.xlsx")
     filled = _fill(template, tmp_path / "utfylt.xlsx", {"1.1": "ja", "1.2": "mixed"})
     reg.import_register(filled)
     assert (data_dir / "register" / "register_2024.csv").is_file()
@@ -246,7 +247,7 @@ def _one_qual(status: pd.DataFrame, goal: str, geo: str) -> pd.Series:
 
 def test_register_statuses_show_in_the_table(data_dir, tmp_path):
     store = store_of(series("population_change", TR, dict.fromkeys(range(2010, 2025), 4100.0)))
-    template = reg.write_template(2024, tmp_path / "mal.xlsx")
+    template = write_template(2024, tmp_path / "mal.xlsx")
     reg.import_register(_fill(template, tmp_path / "utfylt.xlsx", {"5.4": "delvis"}))
     status, _ = evaluate(store, 2024)
     assert _one_qual(status, "5.4", TR)["status"] == "at_risk"

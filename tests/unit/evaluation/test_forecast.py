@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from trsplan import forecast as fc
 from trsplan.errors import TrsplanError
+from trsplan.evaluation import forecast as fc
 
 YEARS = list(range(2010, 2024))  # 14 consecutive years
 

@@ -11,8 +11,10 @@ import pytest
 from rich.console import Console
 
 from trsplan import geography
-from trsplan import register as reg
+from trsplan.cli_output import register_import_command, register_template_command
 from trsplan.errors import TrsplanError
+from trsplan.evaluation import register as reg
+from trsplan.report.register_template import write_template
 
 MEMBERS_2024 = ["5001", "5027", "5028", "5029", "5031", "5035", "5054", "5059"]
 
@@ -25,7 +27,7 @@ def _store(tmp_path, monkeypatch):
 
 @pytest.fixture
 def template(tmp_path) -> Path:
-    return reg.write_template(2024, tmp_path / "mal.xlsx")
+    return write_template(2024, tmp_path / "mal.xlsx")
 
 
 def _header_col(ws, field: str) -> int:
@@ -111,7 +113,7 @@ def test_template_instructions_and_goals(template):
 
 
 def test_template_for_an_earlier_year_has_that_years_members(tmp_path):
-    path = reg.write_template(2015, tmp_path / "t2015.xlsx", goals=["2.1", "5.4"])
+    path = write_template(2015, tmp_path / "t2015.xlsx", goals=["2.1", "5.4"])
     ws = openpyxl.load_workbook(path)[reg.SHEET]
     assert ws.max_row == 1 + 10 * 2
     assert "1601" in {ws.cell(r, 2).value for r in range(2, ws.max_row + 1)}
@@ -119,9 +121,9 @@ def test_template_for_an_earlier_year_has_that_years_members(tmp_path):
 
 def test_template_rejects_unknown_goals_and_codes(tmp_path):
     with pytest.raises(reg.RegisterError, match="2.4"):
-        reg.write_template(2024, tmp_path / "x.xlsx", goals=["2.4"])
+        write_template(2024, tmp_path / "x.xlsx", goals=["2.4"])
     with pytest.raises(TrsplanError):
-        reg.write_template(2024, tmp_path / "x.xlsx", municipalities=["1601"])
+        write_template(2024, tmp_path / "x.xlsx", municipalities=["1601"])
 
 
 # --------------------------------------------------------------------------- round trip
@@ -304,13 +306,13 @@ def test_structural_problems(template, tmp_path):
 def test_cli_helpers(tmp_path):
     buf = io.StringIO()
     console = Console(file=buf, width=120)
-    path = reg.register_template_command(2024, tmp_path / "cli.xlsx", console=console)
+    path = register_template_command(2024, tmp_path / "cli.xlsx", console=console)
     assert path.is_file() and "8 municipalities" in buf.getvalue()
     filled = fill(path, tmp_path / "cli_f.xlsx", {("5001", "2.1"): {"status": "ja"}})
-    assert reg.register_import_command(filled, console=console) == 0
+    assert register_import_command(filled, console=console) == 0
     assert "✔ nådd" in buf.getvalue() and "register_2024.csv" in buf.getvalue()
     wb = openpyxl.load_workbook(filled)
     wb[reg.SHEET]["G2"] = "tja"
     wb.save(tmp_path / "cli_bad.xlsx")
-    assert reg.register_import_command(tmp_path / "cli_bad.xlsx", console=console) == 2
+    assert register_import_command(tmp_path / "cli_bad.xlsx", console=console) == 2
     assert "Register!G2" in buf.getvalue()

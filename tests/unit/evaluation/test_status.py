@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trsplan import forecast as fc
-from trsplan import status as st
-from trsplan.status import Status
+from trsplan.evaluation import forecast as fc
+from trsplan.evaluation import status as st
+from trsplan.evaluation.status import Status
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,7 +233,7 @@ def test_cumulative_since_baseline():
 
 
 def test_population_change_targets_from_the_targets_file():
-    from trsplan.targets import load_targets
+    from trsplan.evaluation.targets import load_targets
 
     targets = load_targets().targets_for("population_change")
     annual = next(t for t in targets if t.basis == "level")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from trsplan.errors import TargetsFileError, TrsplanError
+from trsplan.evaluation.targets import Goal, Target, Targets, default_targets_path, load_targets
 from trsplan.paths import PROJECT_ROOT
-from trsplan.targets import Goal, Target, Targets, default_targets_path, load_targets
 
 SHARED_PLAN = PROJECT_ROOT.parent / "shared" / "plan"
 GOALS_MD = SHARED_PLAN / "GOALS.md"

@@ -9,7 +9,7 @@ import pytest
 from trsplan import geography
 from trsplan.indicators.compute import compute_store
 from trsplan.indicators.store import STORE_COLUMNS, wide
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from trsplan import geography
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators import compute, inputs
 from trsplan.indicators.store import STORE_COLUMNS
-from trsplan.snapshot import Snapshot
-from trsplan.targets import load_targets
+from trsplan.snapshot.store import Snapshot
 
 NORWAY = "norge"
 REGION = "trondheimsregionen"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trsplan import paths
 from trsplan.errors import TrsplanError
 from trsplan.indicators import business
 from trsplan.indicators.business import IndexComponent, IndexDefinition
@@ -176,7 +177,7 @@ def test_load_definition_from_yaml(tmp_path: Path):
 
 def test_shipped_definition_is_valid_and_uses_business_columns():
     definition = business.load_index_definition(
-        Path(__file__).resolve().parents[1] / "data" / "definitions" / "startup_index.yaml"
+        paths.PACKAGE_DATA_DIR / "definitions" / "startup_index.yaml"
     )
     assert math.isclose(sum(c.weight for c in definition.components), 1.0)
     assert {c.column for c in definition.components} <= set(business.MEASURES)

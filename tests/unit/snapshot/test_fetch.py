@@ -16,8 +16,10 @@ from rich.console import Console
 from statbank_server import BulkFile, StatBankServer, Table, gzip_csv, table_for_entry
 
 from trsplan import paths
-from trsplan.fetch import fetch_command, run_fetch
-from trsplan.snapshot import Snapshot, list_versions
+from trsplan.cli_output import fetch_command
+from trsplan.paths import catalogue_path
+from trsplan.snapshot.fetch import run_fetch
+from trsplan.snapshot.store import Snapshot, list_versions
 from trsplan.sources.http import CatalogueError, Offline
 from trsplan.sources.ssb import load_catalogue
 
@@ -46,7 +48,7 @@ FETCH_DEMO_TABLES = ["fetch", "--only", "ssb"] + [a for t in DEMO_TABLES for a i
 def demo_table(table_id: str) -> Table:
     """A shipped demo payload served as the table its catalogue entry asks for."""
     payload = json.loads((DEMO_DIR / "ssb" / f"{table_id}.json").read_bytes())
-    entry = next(e for e in load_catalogue() if e.table_id == table_id)
+    entry = next(e for e in load_catalogue(catalogue_path()) if e.table_id == table_id)
     codelists = {
         sel.variable: {sel.codelist: list(payload["dimension"][sel.variable]["category"]["index"])}
         for sel in entry.selection
@@ -62,7 +64,7 @@ def serve_catalogue(server: StatBankServer) -> None:
     """The shipped demo snapshot's tables as recorded; every other catalogue table synthetic."""
     for table_id in DEMO_TABLES:
         server.add_table(table_id, demo_table(table_id))
-    for entry in load_catalogue():
+    for entry in load_catalogue(catalogue_path()):
         if entry.table_id not in server.tables:
             server.add_table(entry.table_id, table_for_entry(entry))
 
@@ -187,7 +189,7 @@ def test_the_whole_catalogue_including_chunked_tables(server, root, clock):
     server.cell_limit = server.config_limit = 6000  # 07459 (842 x 19) and 06913 must split
     result = fetch(root, only=["ssb"])
     names = sorted(f.relpath for f in result.files)
-    assert names == sorted(f"ssb/{e.file_name}" for e in load_catalogue())
+    assert names == sorted(f"ssb/{e.file_name}" for e in load_catalogue(catalogue_path()))
     snap = Snapshot.open(root=root)
     p = snap.provenance("ssb", "07459.json")
     parts = p.query["chunked"]["parts"]
@@ -201,7 +203,7 @@ def test_the_whole_catalogue_including_chunked_tables(server, root, clock):
     )
     chunked = {f.relpath for f in result.files if f.note}
     assert {"ssb/07459.json", "ssb/06913.json"} <= chunked
-    for entry in load_catalogue():
+    for entry in load_catalogue(catalogue_path()):
         frame = snap.read_table(entry.table_id)
         assert len(frame) > 0 and frame.attrs["synthetic"] is False
     # the rate limit held over the whole fetch: a burst of 10, then one call every 3 s
@@ -251,7 +253,7 @@ def test_a_failure_half_way_writes_nothing(server, root):
 
 
 def test_an_interrupted_write_leaves_no_partial_version(server, root, monkeypatch):
-    import trsplan.fetch as fetch_module
+    import trsplan.snapshot.fetch as fetch_module
 
     real = fetch_module.write_file
     calls = []

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trsplan import snapshot as snapshot_module
 from trsplan.errors import ChecksumMismatch, SnapshotError
 from trsplan.paths import snapshot_root
-from trsplan.snapshot import (
+from trsplan.snapshot import store as snapshot_module
+from trsplan.snapshot.store import (
     Provenance,
     Snapshot,
     list_versions,
@@ -23,7 +23,7 @@ from trsplan.snapshot import (
 )
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
 
-FIXTURES = Path(__file__).parent / "fixtures" / "jsonstat"
+FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures" / "jsonstat"
 RETRIEVED = "2026-11-27T08:30:00Z"
 URL_07459 = "https://data.ssb.no/api/pxwebapi/v2/tables/07459/data?lang=no&outputFormat=json-stat2"
 

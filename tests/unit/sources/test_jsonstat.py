@@ -21,7 +21,7 @@ from trsplan.errors import JsonStatError
 from trsplan.paths import shared_reference_dir
 from trsplan.sources.jsonstat import dumps_jsonstat, read_jsonstat, to_jsonstat
 
-FIXTURES = Path(__file__).parent / "fixtures" / "jsonstat"
+FIXTURES = Path(__file__).resolve().parents[2] / "support" / "fixtures" / "jsonstat"
 NA = pd.NA
 
 

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from trsplan import paths
+from trsplan.cli import app
 from trsplan.sources import klass
 from trsplan.sources.klass import CodeChange, KlassError, KlassVersion
 
@@ -213,8 +215,8 @@ def test_write_is_atomic_and_deterministic(tmp_path):
 
 
 def test_changes_to_from_file_name():
-    assert klass._changes_to_from_name(Path("x_from1971_to2025-01-02.json")) == "2025-01-02"
-    assert klass._changes_to_from_name(Path("changes.json")) is None
+    assert klass.changes_to_from_name(Path("x_from1971_to2025-01-02.json")) == "2025-01-02"
+    assert klass.changes_to_from_name(Path("changes.json")) is None
 
 
 # --- the real KLASS payloads ----------------------------------------------------------------
@@ -291,24 +293,26 @@ def test_real_change_kinds(real):
 @needs_reference
 def test_rebuild_is_byte_identical(tmp_path):
     folder = REFERENCE / "klass"
-    klass.main(
+    result = CliRunner().invoke(
+        app,
         [
-            "build",
+            "geography-build",
             "--changes",
             str(folder / "klass_131_changes_from1971_to2025-01-02.json"),
             "--version",
             str(folder / "klass_131_version_kommuneinndeling_2024.json"),
             "--out",
             str(tmp_path),
-        ]
+        ],
     )
-    committed = paths.PROJECT_ROOT / "data" / "geography"
+    assert result.exit_code == 0, result.output
+    committed = paths.PACKAGE_DATA_DIR / "geography"
     for name in BUILT_FILES:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), name
 
 
 def test_committed_split_weights_cover_every_split():
-    folder = paths.PROJECT_ROOT / "data" / "geography"
+    folder = paths.PACKAGE_DATA_DIR / "geography"
     changes = list(csv.DictReader((folder / "code_changes.csv").open(encoding="utf-8")))
     weights = list(csv.DictReader((folder / "split_weights.csv").open(encoding="utf-8")))
     splits = {(r["date"], r["old_code"], r["new_code"]) for r in changes if r["kind"] == "split"}

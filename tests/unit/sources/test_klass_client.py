@@ -22,8 +22,9 @@ from rich.console import Console
 from statbank_server import KLASS_FIXTURES, StatBankServer
 
 from trsplan import paths
-from trsplan.fetch import _select_sources, fetch_command, run_fetch
-from trsplan.snapshot import Snapshot, list_versions
+from trsplan.cli_output import fetch_command
+from trsplan.snapshot.fetch import _select_sources, run_fetch
+from trsplan.snapshot.store import Snapshot, list_versions
 from trsplan.sources import klass as klass_module
 from trsplan.sources.http import Offline, QueryError, TableUnavailable
 from trsplan.sources.klass import (
@@ -48,7 +49,7 @@ needs_reference = pytest.mark.skipif(
     "built from) is not beside the checkout; the server falls back to the small project "
     "fixtures, which do not build the shipped tables",
 )
-SHIPPED = paths.PROJECT_ROOT / "data" / "geography"
+SHIPPED = paths.PACKAGE_DATA_DIR / "geography"
 BUILT = ["build_info.json", "code_changes.csv", "municipalities.csv", "split_weights.csv"]
 # The shipped tables record changes known to 2025-01-02, the `to` of the reference /changes query.
 TODAY = date(2025, 1, 2)
@@ -528,7 +529,7 @@ def test_fetch_offline(clock, tmp_path, monkeypatch, capsys):
 
 
 def test_a_plain_fetch_fetches_klass_too(server, tmp_path, monkeypatch):
-    import trsplan.fetch as fetch_module
+    import trsplan.snapshot.fetch as fetch_module
 
     monkeypatch.setattr(fetch_module, "_fetch_ssb", lambda *a, **k: [])
     monkeypatch.setattr(fetch_module, "_fetch_brreg", lambda *a, **k: [])
