@@ -181,12 +181,8 @@ def indicators(
         )
     if fmt != "csv" and out is None:
         raise _fail(ValueError(f"--format {fmt} writes a file: give it with --out FILE"))
-    from trsplan.evaluation.evaluate import (
-        check_year,
-        evaluate,
-        indicator_table,
-        region_filter,
-    )
+    from trsplan.evaluation.evaluate import evaluate
+    from trsplan.evaluation.table import check_year, indicator_table, region_filter
     from trsplan.indicators.compute import compute_store, data_years
     from trsplan.snapshot.store import Snapshot
 

@@ -3,6 +3,10 @@
 The tables in ``data/geography`` (built from Statistics Norway, KLASS 131, by
 ``trsplan geography-build``) are read once and cached. The code vintage of year Y is
 the set of codes valid on 1 January Y (every Norwegian reform takes effect on 1 January).
+
+**Size.** Over 500 lines on purpose: codes, regions and harmonisation all read one cached set of
+tables (``_geo()``) and one notion of code vintage; the public API (``docs/CONTRACTS.md``) is one
+module so callers never reach into the cache.
 """
 
 from __future__ import annotations

@@ -98,6 +98,10 @@ Method and limits
   1.1.2020: the Snillfjord part follows its weight, not the raked trajectory).
 - Where no anchor exists, the pre-reform sizes of merged municipalities are synthetic (shares by
   a lognormal draw, the namesake predecessor favoured), e.g. old Ålesund is too small.
+
+**Size.** Over 500 lines on purpose: one simulation (calibration, raking, integer accounting,
+quarterly flows, payloads) whose steps hand arrays to each other; splitting it would scatter the
+accounting identities its tests check. Shared helpers are in ``trsplan.demo.common``.
 """
 
 from __future__ import annotations

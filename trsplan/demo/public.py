@@ -4,7 +4,7 @@ Run ``python -m trsplan.demo_public [--out DATA_DIR] [--version NAME] [--seed N]
 [--population-root DIR]``. It reads the population of the demo snapshot (table 07459, written by
 ``python -m trsplan.demo``) from ``<DATA_DIR>/snapshot/<NAME>`` (or ``--population-root``) and
 writes ``<DATA_DIR>/snapshot/<NAME>/ssb/{14304,11713,99901,09429,09817}.json`` with their
-``.meta.json`` sidecars through ``trsplan.snapshot.store.write_file`` (default: the project's ``data``
+``.meta.json`` sidecars through ``snapshot.store.write_file`` (default: the project's ``data``
 folder and version ``2026-11-01-demo``). Calibration inputs: ``data/demo/public.yaml`` (each with
 its source or an "unverified" tag). Byte-for-byte reproducible: seeded numpy generators, fixed
 timestamps, nothing read from the clock; the sidecar ``query`` is built from the table's entry in
@@ -80,6 +80,10 @@ fresh draws). Sizes enter through z = clip(log10(population / 5,000), -1.5, 2).
 - Immigrants: national share knots × a persistent municipal level (size slope, noise, a slow
   random walk), Oslo and Trondheim pinned relative to the nation, scaled to the national share,
   kept within 5-25 %.
+
+**Size.** Over 500 lines on purpose: one model of the public tables (regional accounts, wages,
+casework, immigration) calibrated against each other; splitting it would separate the consistency
+constraints from the tables they bind. Shared helpers are in ``trsplan.demo.common``.
 """
 
 from __future__ import annotations
@@ -969,7 +973,7 @@ def _frame(dims: Sequence[tuple[str, Sequence[str]]], values: np.ndarray, status
 
 
 def _catalogue_entry(table_id: str):
-    from trsplan.sources.ssb import load_catalogue
+    from trsplan.sources.catalogue import load_catalogue
 
     for entry in load_catalogue(paths.catalogue_path()):
         if entry.table_id == table_id:

@@ -74,6 +74,10 @@ Speed
 One forecast refits the ETS model up to six times (~0.2 s on one core). Multi-threaded BLAS makes
 these tiny problems much slower on a busy machine; when ``threadpoolctl`` is installed the fits
 run single-threaded, otherwise set ``OPENBLAS_NUM_THREADS=1``.
+
+**Size.** Over 500 lines on purpose: the candidate models (linear trend, ETS), their scoring and
+the choice between them are one method; each part is a handful of short functions, and splitting
+them would put the model choice away from the models it compares.
 """
 
 from __future__ import annotations

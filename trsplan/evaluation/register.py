@@ -2,7 +2,8 @@
 
 Workflow (see ``data/register/README.md``):
 
-1. :func:`trsplan.report.register_template.write_template` writes an Excel workbook for a year: sheet ``Register`` with one row per
+1. :func:`trsplan.report.register_template.write_template`
+   writes an Excel workbook for a year: sheet ``Register`` with one row per
    member municipality of Trondheimsregionen that year and per register goal
    (:data:`REGISTER_GOAL_IDS`), a drop-down for the status (ja/delvis/nei; yes/partly/no are
    accepted too), a number column where the goal asks for one (:data:`NUMBER_GOALS`) and a column
@@ -22,6 +23,10 @@ file's qualitative goals except 2.4 (KOSTRA context, not registered). For 2.3 (b
 and 2.6 (share of case documents following the plan) the registered number, when given, is judged
 against the goal's target in ``data/targets.yaml`` (annual rule: ≥ 1 visit, 100 %); otherwise,
 and for every other goal, the status answer decides (yes → met, partly → at risk, no → off track).
+
+**Size.** Over 500 lines on purpose: the workbook's columns, the per-cell validation schema
+(pandera) and the error report that names every bad cell are one contract with the template
+(``trsplan.report.register_template``); the checks are many small functions.
 """
 
 from __future__ import annotations
@@ -688,7 +693,7 @@ def qualitative_status(register: pd.DataFrame | None, year: int) -> pd.DataFrame
 
 @dataclass(frozen=True, slots=True)
 class _NumberTarget:
-    """An annual target on a registered number (fits :class:`trsplan.evaluation.status.TargetLike`)."""
+    """An annual target on a registered number (fits :class:`.status.TargetLike`)."""
 
     value: float
     direction: str

@@ -6,7 +6,7 @@
 Status rules
 ------------
 "Latest year" is the latest year with a value (after ``as_of`` cuts the series); ``P`` is the
-probability that the target is met at the deadline from :func:`trsplan.evaluation.forecast.forecast`.
+probability that the target is met at the deadline from :func:`.forecast.forecast`.
 "Satisfies" means ``value ≥ target`` (``at_least``) or ``value ≤ target`` (``at_most``), with a
 relative tolerance of 1e-9 so that rounding noise does not decide.
 

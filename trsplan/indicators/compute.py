@@ -94,6 +94,10 @@ where they differ (the one place that does).
 Timing (demo snapshot 2026-11-01-demo, 2 CPUs): the whole store (≈ 560,000 rows) in 6-8 s, of
 which the population rows take about 1.5 s and each theme 0.1-1.5 s (target: < 30 s);
 ``tests/bench_compute.py`` measures it and prints the breakdown per theme.
+
+**Size.** Over 500 lines for now: one function per goal over a shared context, edited in parallel
+by the indicator-catalogue work (issue 9, items 2-3), which turns the per-goal tables here into
+data; split it once that lands (e.g. one module per goal group).
 """
 
 from __future__ import annotations

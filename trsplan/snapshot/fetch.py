@@ -9,7 +9,7 @@ What it does
 2. Compares every payload's sha256 with the latest version's. Nothing new → nothing is written
    ("no changes").
 3. Otherwise builds the new version ``<snapshot_root>/<YYYY-MM-DD>`` (``-2``, ``-3`` ... when that
-   day exists) in a hidden folder beside it: the fetched files (via ``trsplan.snapshot.store.write_file``,
+   day exists) in a hidden folder beside it: the fetched files (via ``store.write_file``,
    ``synthetic: false``, with URL and query) plus copies of the previous version's other files with
    their sidecars, checks every checksum, and renames the folder into place. A failure or an
    interrupt removes the hidden folder: the previous versions are never touched, and stay
@@ -28,6 +28,11 @@ date recorded in that payload's provenance, so that unchanged payloads give unch
 tables are built in a hidden folder beside the geography folder *before* the snapshot is written;
 only files whose bytes differ are then moved into place. A failing build raises, and neither the
 snapshot nor ``data/geography`` is touched.
+
+**Size.** Over 500 lines on purpose: one transaction (fetch every source, compare, write a version
+atomically, rebuild the geography) whose steps share the staging folder and the rollback; splitting
+it would spread the all-or-nothing rule over modules. What the command prints is in
+``trsplan.cli_output``.
 """
 
 from __future__ import annotations
@@ -150,7 +155,8 @@ def _select_sources(only: Sequence[str] | None, tables: Sequence[str] | None) ->
 def _fetch_ssb(
     tables: Sequence[str] | None, http: HttpClient, say: Callable[[str], None]
 ) -> list[FetchedFile]:
-    from trsplan.sources.ssb import SSB_LICENCE, StatBankClient, check_entry, load_catalogue
+    from trsplan.sources.catalogue import check_entry, load_catalogue
+    from trsplan.sources.ssb import SSB_LICENCE, StatBankClient
 
     catalogue = load_catalogue(catalogue_path())
     if tables:
@@ -275,15 +281,8 @@ KLASS_COUNTIES = "104_codes.json"
 
 
 def _fetch_klass(http: HttpClient, today: date, say: Callable[[str], None]) -> list[FetchedFile]:
-    from trsplan.sources.klass import (
-        COUNTIES,
-        DEFAULT_START,
-        KLASS_LICENCE,
-        MUNICIPALITIES,
-        KlassClient,
-        parse_changes,
-        parse_version,
-    )
+    from trsplan.sources.klass import DEFAULT_START, parse_changes, parse_version
+    from trsplan.sources.klass_client import COUNTIES, KLASS_LICENCE, MUNICIPALITIES, KlassClient
 
     client = KlassClient(http=http)
     to = today.isoformat()

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from trsplan import geography, paths
+from trsplan.demo import brreg as demo_brreg
 from trsplan.demo import labour as demo_labour
 from trsplan.indicators import technology
 from trsplan.snapshot.store import Snapshot
@@ -23,7 +24,7 @@ from trsplan.snapshot.store import Snapshot
 SHIPPED_ROOT = paths.PROJECT_ROOT / "data" / "snapshot"
 VERSION_DIR = SHIPPED_ROOT / demo_labour.VERSION
 SSB_NAMES = [f"{t}.json" for t in demo_labour.TABLES]
-ALL_FILES = [("ssb", n) for n in SSB_NAMES] + [("brreg", n) for n in demo_labour.BRREG_FILES]
+ALL_FILES = [("ssb", n) for n in SSB_NAMES] + [("brreg", n) for n in demo_brreg.BRREG_FILES]
 CATALOGUE = paths.PACKAGE_DATA_DIR / "catalogue" / "statbank_tables.yaml"
 
 #: What the demo restricts relative to the catalogue (documented in data/demo/labour.yaml).
@@ -119,7 +120,7 @@ def test_every_file_is_synthetic_with_provenance(snapshot: Snapshot) -> None:
         else:
             assert meta["media_type"] == "application/gzip"
             assert meta["url"].startswith("https://data.brreg.no/enhetsregisteret/api/")
-            assert meta["licence"] == demo_labour.BRREG_LICENCE
+            assert meta["licence"] == demo_brreg.BRREG_LICENCE
 
 
 def test_population_input_is_current(snapshot: Snapshot) -> None:
@@ -366,8 +367,8 @@ def test_08316_new_enterprises_per_1000(tables, population) -> None:
 
 
 def test_brreg_layout(enheter: pd.DataFrame, underenheter: pd.DataFrame) -> None:
-    assert list(enheter.columns) == list(demo_labour.ENHET_COLUMNS)
-    assert list(underenheter.columns) == list(demo_labour.UNDERENHET_COLUMNS)
+    assert list(enheter.columns) == list(demo_brreg.ENHET_COLUMNS)
+    assert list(underenheter.columns) == list(demo_brreg.UNDERENHET_COLUMNS)
     for frame in (enheter, underenheter):
         orgnr = frame["organisasjonsnummer"]
         assert orgnr.str.fullmatch(r"0\d{8}").all()  # fictitious: real numbers start with 8/9
@@ -401,7 +402,7 @@ def test_brreg_layout(enheter: pd.DataFrame, underenheter: pd.DataFrame) -> None
 
 
 def test_brreg_gzip_is_deterministic() -> None:
-    for name in demo_labour.BRREG_FILES:
+    for name in demo_brreg.BRREG_FILES:
         raw = (VERSION_DIR / "brreg" / name).read_bytes()
         assert raw[:3] == b"\x1f\x8b\x08"
         flags, mtime = raw[3], struct.unpack("<I", raw[4:8])[0]

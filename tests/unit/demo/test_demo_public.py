@@ -17,7 +17,7 @@ from trsplan.demo import public as demo_public
 from trsplan.indicators import casework
 from trsplan.paths import catalogue_path
 from trsplan.snapshot.store import Snapshot
-from trsplan.sources.ssb import load_catalogue
+from trsplan.sources.catalogue import load_catalogue
 
 SHIPPED_ROOT = paths.PROJECT_ROOT / "data" / "snapshot"
 SSB_DIR = SHIPPED_ROOT / demo_public.VERSION / "ssb"

@@ -15,13 +15,8 @@ from typer.testing import CliRunner
 from trsplan import paths
 from trsplan.cli import app
 from trsplan.evaluation import register as reg
-from trsplan.evaluation.evaluate import (
-    FORECAST_COLUMNS,
-    STATUS_COLUMNS,
-    TABLE_COLUMNS,
-    evaluate,
-    indicator_table,
-)
+from trsplan.evaluation.evaluate import FORECAST_COLUMNS, STATUS_COLUMNS, evaluate
+from trsplan.evaluation.table import TABLE_COLUMNS, indicator_table
 from trsplan.indicators import compute
 from trsplan.indicators.store import conform
 from trsplan.report.register_template import write_template

@@ -20,8 +20,8 @@ from trsplan.cli_output import fetch_command
 from trsplan.paths import catalogue_path
 from trsplan.snapshot.fetch import run_fetch
 from trsplan.snapshot.store import Snapshot, list_versions
+from trsplan.sources.catalogue import load_catalogue
 from trsplan.sources.http import CatalogueError, Offline
-from trsplan.sources.ssb import load_catalogue
 
 DEMO = "2026-11-01-demo"
 DEMO_DIR = paths.PROJECT_ROOT / "data" / "snapshot" / DEMO

@@ -1,4 +1,4 @@
-"""The live KLASS client (``trsplan.sources.klass.KlassClient``) and ``trsplan fetch --only klass``,
+"""The live KLASS client (``klass_client.KlassClient``) and ``trsplan fetch --only klass``,
 offline against the local test server (``TRSPLAN_KLASS_URL`` points at it).
 
 The server answers classification 131 from ``../shared/reference/klass`` when that folder is
@@ -23,19 +23,13 @@ from statbank_server import KLASS_FIXTURES, StatBankServer
 
 from trsplan import paths
 from trsplan.cli_output import fetch_command
+from trsplan.errors import KlassError, KlassNotFound
 from trsplan.snapshot.fetch import _select_sources, run_fetch
 from trsplan.snapshot.store import Snapshot, list_versions
 from trsplan.sources import klass as klass_module
 from trsplan.sources.http import Offline, QueryError, TableUnavailable
-from trsplan.sources.klass import (
-    KLASS_LICENCE,
-    KlassClient,
-    KlassCode,
-    KlassError,
-    KlassNotFound,
-    parse_changes,
-    parse_version,
-)
+from trsplan.sources.klass import parse_changes, parse_version
+from trsplan.sources.klass_client import KLASS_LICENCE, KlassClient, KlassCode
 
 REFERENCE = paths.shared_reference_dir()
 HAS_REFERENCE = (

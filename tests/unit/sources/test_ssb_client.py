@@ -20,6 +20,7 @@ from statbank_server import FakeClock, StatBankServer, Table, slice_payload, syn
 
 from trsplan.paths import catalogue_path
 from trsplan.sources import http
+from trsplan.sources.catalogue import CatalogueEntry, check_entry, load_catalogue
 from trsplan.sources.http import (
     HttpClient,
     Offline,
@@ -30,12 +31,9 @@ from trsplan.sources.http import (
     make_session,
 )
 from trsplan.sources.ssb import (
-    CatalogueEntry,
     StatBankClient,
     VariableSelection,
-    check_entry,
     expand_values,
-    load_catalogue,
     merge_jsonstat,
     plan_chunks,
     read_jsonstat,
