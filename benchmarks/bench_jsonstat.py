@@ -1,6 +1,6 @@
 """Benchmark: decoding a generated 1,000,000-cell JSON-stat 2.0 payload.
 
-Run with ``.venv/bin/python -m pytest tests/bench_jsonstat.py`` (pytest-benchmark; the file is not
+Run with ``.venv/bin/python -m pytest benchmarks/bench_jsonstat.py`` (pytest-benchmark; the file is not
 collected by a plain ``pytest`` run because its name does not start with ``test_``).
 
 Measured 2026-11-27 on the development container (2 CPUs, Python 3.11, pandas 3.1.1, numpy 2.4.6,

@@ -23,7 +23,7 @@ class CodeValidityError(TrsplanError, ValueError):
 
 
 class UnknownRegionError(TrsplanError, KeyError):
-    """A region id that is not defined in ``data/geography/regions.yaml``."""
+    """A region id that is not defined in ``trsplan/data/geography/regions.yaml``."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""

@@ -1,7 +1,7 @@
 """``trsplan fetch``: refresh the snapshot from the live sources into a new dated version.
 
 What it does
-1. Reads the StatBank table catalogue (``data/catalogue/statbank_tables.yaml``), checks every
+1. Reads the StatBank table catalogue (``paths.catalogue_path()``), checks every
    selected table's metadata against it (stopping, before any data is downloaded, with one message
    per missing variable or code), then fetches each table as JSON-stat 2.0 (chunked when large).
    With ``--only brreg`` (or by default) it also downloads the Brønnøysund bulk files
@@ -22,12 +22,12 @@ URL and selection. Unchunked payloads are stored byte for byte as StatBank sent 
 KLASS (``--only klass``, and part of a plain fetch): the 131 ``/changes`` from 2008-01-01 through
 today (KLASS's ``to`` is exclusive, so the query says ``to=<tomorrow>``), the full code list of the
 131 version in force today and the 104 (county) codes from 2008-01-01 are stored under ``klass/``
-like any other payload. ``data/geography`` (``geography_dir``) is then rebuilt from the 131
+like any other payload. The geography folder (``geography_dir``) is then rebuilt from the 131
 payloads held by the newest snapshot version, with ``changes_known_to`` set to the ``known_to``
 date recorded in that payload's provenance, so that unchanged payloads give unchanged tables. The
 tables are built in a hidden folder beside the geography folder *before* the snapshot is written;
 only files whose bytes differ are then moved into place. A failing build raises, and neither the
-snapshot nor ``data/geography`` is touched.
+snapshot nor ``trsplan/data/geography`` is touched.
 
 **Size.** Over 500 lines on purpose: one transaction (fetch every source, compare, write a version
 atomically, rebuild the geography) whose steps share the staging folder and the rollback; splitting
@@ -166,7 +166,7 @@ def _fetch_ssb(
         if unknown:
             raise CatalogueError(
                 f"table(s) {', '.join(unknown)} are not in the catalogue; it has "
-                f"{', '.join(sorted(known))} (add an entry to data/catalogue/statbank_tables.yaml)"
+                f"{', '.join(sorted(known))} (add an entry to {catalogue_path()})"
             )
         catalogue = [e for e in catalogue if e.table_id in wanted]
 
@@ -179,7 +179,7 @@ def _fetch_ssb(
         raise CatalogueError(
             "the table catalogue does not match StatBank; nothing was downloaded:\n  "
             + "\n  ".join(problems)
-            + "\nfix data/catalogue/statbank_tables.yaml"
+            + f"\nfix {catalogue_path()}"
         )
     out = []
     for entry in catalogue:
@@ -514,7 +514,7 @@ def run_fetch(
     """Fetch, compare with the latest snapshot, and write a new version when anything changed.
 
     With KLASS among the sources, also rebuild the geography tables in ``geography_dir``
-    (default ``trsplan.paths.geography_dir()``, i.e. ``data/geography``) from the 131 payloads.
+    (default ``trsplan.paths.geography_dir()``) from the 131 payloads.
 
     Raises ``Offline`` without network, ``CatalogueError`` when a table lacks an expected code,
     ``QueryError``/``TableUnavailable``/``ServiceUnavailable`` from the sources, ``KlassError``
