@@ -1,8 +1,8 @@
 """Synthetic labour-market and business data for the demo snapshot: SSB tables 08536, 13470,
 03321, 07091 and 08316 and a small Brønnøysund (Enhetsregisteret) extract.
 
-Run ``python -m trsplan.demo_labour [--out DATA_DIR] [--version NAME] [--seed N]``. It reads the
-demo population (table 07459 of the same snapshot version, written by ``python -m trsplan.demo``)
+Run by ``trsplan demo-snapshot [--out DATA_DIR] [--version NAME]`` (second of three). It reads the
+demo population (table 07459 of the same snapshot version, written by ``trsplan.demo.population``)
 and writes, through ``trsplan.snapshot.store.write_file`` with a ``.meta.json`` sidecar each::
 
     <DATA_DIR>/snapshot/<NAME>/ssb/{08536,13470,03321,07091,08316}.json
@@ -233,7 +233,7 @@ def _population_root(out: Path | None, version: str) -> Path:
             return root
     raise TrsplanError(
         f"no population (table 07459) in snapshot version {version!r}; write it first with "
-        "`python -m trsplan.demo`"
+        "`trsplan demo-snapshot`"
     )
 
 
@@ -367,7 +367,7 @@ def simulate(
         if have != expected:
             raise TrsplanError(
                 f"07459 does not match the geography in {year}: "
-                f"{sorted(have ^ expected)[:8]} differ; regenerate with `python -m trsplan.demo`"
+                f"{sorted(have ^ expected)[:8]} differ; regenerate with `trsplan demo-snapshot`"
             )
     z = np.clip(np.log10(np.maximum(pop_arr, 1) / 5000.0), -1.5, 2.0)
     successor = _successors_2024(codes)

@@ -1,6 +1,6 @@
 """Synthetic StatBank payloads for offline use: SSB tables 07459, 06913 and 01223, 2008-2026.
 
-Run ``python -m trsplan.demo [--out DATA_DIR] [--version NAME] [--seed N]``. It writes
+Run by ``trsplan demo-snapshot [--out DATA_DIR] [--version NAME]`` (first of three). It writes
 ``<DATA_DIR>/snapshot/<NAME>/ssb/{07459,06913,01223}.json`` and their ``.meta.json`` sidecars
 through ``trsplan.snapshot.store.write_file`` (default: the project's ``data`` folder and version
 ``2026-11-01-demo``). Inputs are the geography tables (``data/geography``) and the calibration

@@ -1,8 +1,8 @@
 """Synthetic StatBank payloads for the non-population tables: 14304, 11713, 99901, 09429, 09817.
 
-Run ``python -m trsplan.demo_public [--out DATA_DIR] [--version NAME] [--seed N]
-[--population-root DIR]``. It reads the population of the demo snapshot (table 07459, written by
-``python -m trsplan.demo``) from ``<DATA_DIR>/snapshot/<NAME>`` (or ``--population-root``) and
+Run by ``trsplan demo-snapshot [--out DATA_DIR] [--version NAME]`` (last of three). It reads
+the population of the demo snapshot (table 07459, written by ``trsplan.demo.population``) from
+``<DATA_DIR>/snapshot/<NAME>`` (or ``population_root``) and
 writes ``<DATA_DIR>/snapshot/<NAME>/ssb/{14304,11713,99901,09429,09817}.json`` with their
 ``.meta.json`` sidecars through ``snapshot.store.write_file`` (default: the project's ``data``
 folder and version ``2026-11-01-demo``). Calibration inputs: ``data/demo/public.yaml`` (each with
@@ -58,8 +58,9 @@ Codes: VERIFIED / ASSUMED (looked up 2026-11 with the code/pages search; see the
 Method (all vectorised numpy; per-municipality noise is keyed on the municipality *name*, so a
 renumbered code such as Trondheim 1601 -> 5001 keeps its character; merged municipalities get
 fresh draws). Sizes enter through z = clip(log10(population / 5,000), -1.5, 2).
-- Run order: ``python -m trsplan.demo`` (07459), ``python -m trsplan.demo_labour`` (08536), then
-  this module. Without 08536 the economy simulates its own workplace employment.
+- Run order: ``trsplan.demo.population`` (07459), ``trsplan.demo.labour`` (08536), then
+  this module (``trsplan demo-snapshot`` keeps that order). Without 08536 the economy simulates
+  its own workplace employment.
 - Economy: municipal workplace employment = the demo's 08536 ``SysselArbsted`` "00-99" where the
   snapshot has it (else population × a jobs-per-resident ratio: national knots, size slope,
   noise, a few municipalities fixed), split over the industries by iterative proportional
@@ -1251,7 +1252,7 @@ def generate(
         snapshot = Snapshot.open(version, root=root)
     except TrsplanError as exc:
         raise TrsplanError(
-            f"{exc}; run `python -m trsplan.demo` first (it writes the population, 07459)"
+            f"{exc}; run `trsplan demo-snapshot` (it writes the population, 07459, first)"
         ) from None
     model = simulate(read_base(snapshot), load_config(), seed)
     return write_payloads(version_folder(out, version), "ssb", build_payloads(model)), model

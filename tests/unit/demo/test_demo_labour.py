@@ -127,8 +127,7 @@ def test_population_input_is_current(snapshot: Snapshot) -> None:
     sha = snapshot.provenance("ssb", "07459.json").sha256
     meta = json.loads((VERSION_DIR / "ssb" / "08536.json.meta.json").read_text("utf-8"))
     assert meta["generator"].endswith(f"sha256={sha}"), (
-        "07459 changed since the labour demo data were written: rerun "
-        "`python -m trsplan.demo_labour`"
+        "07459 changed since the labour demo data were written: rerun `trsplan demo-snapshot`"
     )
 
 

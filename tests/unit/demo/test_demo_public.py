@@ -24,9 +24,9 @@ SSB_DIR = SHIPPED_ROOT / demo_public.VERSION / "ssb"
 NAMES = [f"{t}.json" for t in demo_public.TABLES]
 MAX_BYTES = 6_000_000
 REGENERATE_HINT = (
-    "the shipped files differ from a fresh run; regenerate with `python -m trsplan.demo_public` "
-    "(needed after editing data/demo/public.yaml or the catalogue entries, and after "
-    "`python -m trsplan.demo` or `python -m trsplan.demo_labour` rewrote 07459 or 08536)"
+    "the shipped files differ from a fresh run; regenerate with `trsplan demo-snapshot` "
+    "(needed after editing trsplan/data/demo/public.yaml or the catalogue entries, or the "
+    "population or labour generators)"
 )
 
 
@@ -340,7 +340,7 @@ def test_county_employment_is_the_sum_of_municipal_workplace_employment(
     snapshot: Snapshot, tables
 ) -> None:
     if not any(f.table_id == "08536" for f in snapshot.files()):
-        pytest.skip("the demo snapshot has no 08536 (run python -m trsplan.demo_labour)")
+        pytest.skip("the demo snapshot has no 08536 (run trsplan demo-snapshot)")
     jobs = snapshot.read_table("08536")
     jobs = jobs[
         (jobs["ContentsCode"] == "SysselArbsted")
