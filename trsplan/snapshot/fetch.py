@@ -520,8 +520,11 @@ def run_fetch(
     ``QueryError``/``TableUnavailable``/``ServiceUnavailable`` from the sources, ``KlassError``
     when the KLASS payloads do not build; in every such case nothing is written (neither the
     snapshot nor the geography tables).
+
+    Progress (one line per step, download bars) goes to ``console`` when the caller gives one
+    (the CLI does); without it the function is silent.
     """
-    console = console or Console(stderr=True)
+    console = console or Console(quiet=True)
     root = Path(root) if root is not None else snapshot_root()
     sources = _select_sources(only, tables)
     skipped: list[str] = []

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from trsplan import geography, paths
+from trsplan.demo import common
 from trsplan.demo import population as demo
 from trsplan.errors import TrsplanError
 from trsplan.snapshot.store import Snapshot
@@ -58,7 +59,7 @@ def test_every_file_says_synthetic(snapshot: Snapshot) -> None:
         assert meta["url"].startswith(
             f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data?"
         )
-        assert meta["retrieved_at"] == demo.RETRIEVED_AT
+        assert meta["retrieved_at"] == common.RETRIEVED_AT
         selection = {s["variableCode"]: s for s in meta["query"]["selection"]}
         assert set(selection) == {"Region", "ContentsCode", "Tid"}  # Kjonn, Alder eliminated
         assert selection["Region"]["codelist"] == "vs_Kommune"

@@ -17,6 +17,7 @@ import yaml
 
 from trsplan import geography, paths
 from trsplan.demo import brreg as demo_brreg
+from trsplan.demo import common
 from trsplan.demo import labour as demo_labour
 from trsplan.indicators import technology
 from trsplan.snapshot.store import Snapshot
@@ -100,7 +101,7 @@ def test_every_file_is_synthetic_with_provenance(snapshot: Snapshot) -> None:
     for source, name in ALL_FILES:
         meta = json.loads((VERSION_DIR / source / f"{name}.meta.json").read_text("utf-8"))
         assert meta["synthetic"] is True, name
-        assert meta["retrieved_at"] == demo_labour.RETRIEVED_AT
+        assert meta["retrieved_at"] == common.RETRIEVED_AT
         assert meta["generator"].startswith(f"trsplan.demo_labour seed={demo_labour.SEED}")
         payload = snapshot.read_bytes(source, name)  # also checks size and sha256
         if source == "ssb":

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from trsplan import geography, paths
+from trsplan.demo import common
 from trsplan.demo import public as demo_public
 from trsplan.indicators import casework
 from trsplan.paths import catalogue_path
@@ -63,7 +64,7 @@ def test_every_file_is_synthetic_with_provenance(snapshot: Snapshot) -> None:
         assert meta["synthetic"] is True
         assert meta["source"] == "ssb" and meta["table_id"] == table_id
         assert meta["generator"] == f"trsplan.demo_public seed={demo_public.SEED}"
-        assert meta["retrieved_at"] == demo_public.RETRIEVED_AT
+        assert meta["retrieved_at"] == common.RETRIEVED_AT
         assert meta["licence"] == demo_public.LICENCE
         assert meta["url"] == (
             f"https://data.ssb.no/api/pxwebapi/v2/tables/{table_id}/data"
