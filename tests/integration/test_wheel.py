@@ -9,6 +9,7 @@ empty folder: with no snapshot there, ``trsplan`` writes the synthetic demo snap
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,6 +21,9 @@ import pytest
 from trsplan.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration  # builds a wheel and runs the report notebooks (~1-2 min)
+
+
+_NOT_SOURCE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -42,9 +46,14 @@ def installed(tmp_path_factory) -> Path:
     """The ``bin`` folder of a fresh venv holding only the wheel."""
     root = tmp_path_factory.mktemp("wheel")
     env = _clean_env()
+    # build from a clean copy: a stale build/ folder in the checkout must not leak into the wheel
+    source = root / "source"
+    shutil.copytree(PROJECT_ROOT / "trsplan", source / "trsplan", ignore=_NOT_SOURCE)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(PROJECT_ROOT / name, source / name)
     _run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), "."],
-        PROJECT_ROOT,
+        source,
         env,
         timeout=300,
     )
@@ -63,6 +72,14 @@ def installed(tmp_path_factory) -> Path:
     # this environment's packages as plain path entries: their .pth files (the editable
     # install of the checkout among them) are not processed, so only the wheel's trsplan is seen
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    # the dependencies' data files (nbconvert's templates) as their own install would place them;
+    # not the kernels: this environment's "trsplan" kernel runs the checkout's code
+    shared = Path(sys.prefix) / "share" / "jupyter"
+    target = root / "venv" / "share" / "jupyter"
+    target.mkdir(parents=True)
+    for entry in shared.iterdir():
+        if entry.name != "kernels":
+            (target / entry.name).symlink_to(entry)
     _run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q"]
         + [str(wheels[0])],
