@@ -58,3 +58,28 @@ def test_every_dependency_is_pinned_in_constraints():
 def test_console_script_points_at_the_cli():
     scripts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"trsplan": "trsplan.cli:app"}
+
+
+def test_package_data_globs_cover_every_shipped_file():
+    """A wheel has what the code reads: every non-Python file under trsplan/ (data, notebooks,
+    templates) matches a [tool.setuptools.package-data] glob; the wheel test proves the rest."""
+    globs = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["trsplan"]
+    package = PROJECT_ROOT / "trsplan"
+    covered = {p for pattern in globs for p in package.glob(pattern) if p.is_file()}
+    shipped = {
+        p
+        for p in package.rglob("*")
+        if p.is_file()
+        and p.suffix not in (".py", ".pyc")
+        and "__pycache__" not in p.parts
+        and ".ipynb_checkpoints" not in p.parts
+    }
+    missing = sorted(str(p.relative_to(package)) for p in shipped - covered)
+    assert not missing, f"add package-data globs to pyproject.toml for: {missing}"
+    assert (package / "data" / "targets.yaml") in covered
+    assert {p.name for p in covered if p.suffix == ".ipynb"} >= {
+        "municipality.ipynb",
+        "region.ipynb",
+    }
