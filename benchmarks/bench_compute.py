@@ -1,7 +1,8 @@
 """Benchmark: the whole indicator store and the evaluation on the shipped demo snapshot.
 
-Run with ``.venv/bin/python -m pytest benchmarks/bench_compute.py -s`` (pytest-benchmark; not collected
-by a plain ``pytest`` run), or ``.venv/bin/python benchmarks/bench_compute.py`` for a per-theme
+Run with ``.venv/bin/python -m pytest benchmarks/bench_compute.py -s`` (pytest-benchmark;
+``benchmarks/`` is outside the test suite), or ``.venv/bin/python benchmarks/bench_compute.py``
+for a per-theme
 breakdown.
 
 Measured 2026-11-27 on the development container (2 CPUs, Python 3.11, pandas 3.1, numpy 2.4),

@@ -1,7 +1,7 @@
 """Benchmark: decoding a generated 1,000,000-cell JSON-stat 2.0 payload.
 
-Run with ``.venv/bin/python -m pytest benchmarks/bench_jsonstat.py`` (pytest-benchmark; the file is not
-collected by a plain ``pytest`` run because its name does not start with ``test_``).
+Run with ``.venv/bin/python -m pytest benchmarks/bench_jsonstat.py`` (pytest-benchmark;
+``benchmarks/`` is outside the test suite's ``testpaths``).
 
 Measured 2026-11-27 on the development container (2 CPUs, Python 3.11, pandas 3.1.1, numpy 2.4.6,
 pyarrow 26), pytest-benchmark, 5 rounds, three runs:
