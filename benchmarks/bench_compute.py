@@ -2,8 +2,7 @@
 
 Run with ``.venv/bin/python -m pytest benchmarks/bench_compute.py -s`` (pytest-benchmark;
 ``benchmarks/`` is outside the test suite), or ``.venv/bin/python benchmarks/bench_compute.py``
-for a per-theme
-breakdown.
+for a per-theme breakdown.
 
 Measured 2026-11-27 on the development container (2 CPUs, Python 3.11, pandas 3.1, numpy 2.4),
 demo snapshot 2026-11-01-demo (357 municipalities, 8 regions, 2008-2026; ≈ 560,000 store rows):
