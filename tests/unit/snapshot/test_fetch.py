@@ -302,7 +302,7 @@ def test_a_missing_expected_code_stops_before_any_download(server, root):
     message = str(info.value)
     assert "table 06913 (entry unverified" in message
     assert "expected ContentsCode code(s) Levende absent from ContentsCode" in message
-    assert "fix data/catalogue/statbank_tables.yaml" in message
+    assert f"fix {catalogue_path()}" in message  # names the file to edit, wherever it is
     assert server.data_requests() == []  # nothing was downloaded
     assert list_versions(root) == [DEMO]
 
