@@ -4,7 +4,7 @@ One command (see benchmarks/README.md)::
 
     .venv/bin/python benchmarks/brreg_goal4.py            # --rounds 3 --folder data/processed/...
 
-It generates the synthetic register once (``trsplan.demo_register``: 1.1 M enheter, 0.6 M
+It generates the synthetic register once (``trsplan.demo.register``: 1.1 M enheter, 0.6 M
 underenheter, seeded) into ``data/processed/register-synthetic/`` (ignored by git) and converts it
 to Parquet as ``trsplan fetch --only brreg`` does. Then, in rounds, each measurement runs in its
 own subprocess (so peak RSS is that measurement's): the wall time of the step itself (after the
@@ -139,7 +139,7 @@ def _child(name: str, folder: Path) -> dict[str, float]:
 
 
 def _prepare(folder: Path) -> dict[str, float]:
-    from trsplan.demo_register import write_register
+    from trsplan.demo.register import write_register
     from trsplan.sources.brreg import csv_to_parquet
 
     out = {}
@@ -189,7 +189,7 @@ def run(folder: Path, rounds: int) -> dict:
     return {
         "benchmark": "brreg_goal4",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": "SYNTHETIC register from trsplan.demo_register (seed 2026), "
+        "data": "SYNTHETIC register from trsplan.demo.register (seed 2026), "
         + ", ".join(
             f"{kind}: {(folder / f'{kind}.csv.gz').stat().st_size:,} bytes gzip CSV, "
             f"{(folder / f'{kind}.parquet').stat().st_size:,} bytes Parquet"

@@ -1,7 +1,10 @@
-"""The ``trsplan`` command line."""
+"""The ``trsplan`` command line: the one front door. Only this layer (with its printing helpers
+in ``trsplan.cli_output``) prints and picks exit codes; the library returns values and raises
+errors from ``trsplan.errors``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +21,24 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+@app.callback()
+def main(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="TRSPLAN_DATA_DIR",
+            help="Working data folder (snapshots, register). Default: the repository's data/ "
+            "in a source checkout, else the current directory.",
+        ),
+    ] = None,
+) -> None:
+    """Evaluation toolkit for Strategisk næringsplan for Trondheimsregionen."""
+    if data_dir is not None:
+        # absolute, and in the environment, so report notebooks' kernels see the same folder
+        os.environ["TRSPLAN_DATA_DIR"] = str(data_dir.resolve())
+
+
 def _fail(exc: Exception) -> typer.Exit:
     console.print(f"[bold red]trsplan:[/] {exc}", highlight=False)
     return typer.Exit(code=2)
@@ -26,7 +47,7 @@ def _fail(exc: Exception) -> typer.Exit:
 def _set_aside_note(store: object) -> None:
     """Say on stderr which rows of other region codes (Svalbard, the shelf, K-Rest, ...) the
     readers set aside, so stdout stays the table."""
-    from trsplan.sources.regioncodes import set_aside_text
+    from trsplan.regioncodes import set_aside_text
 
     for summary in getattr(store, "attrs", {}).get("set_aside", {}).values():
         console.print(f"note: {set_aside_text(summary)}", highlight=False)
@@ -68,6 +89,8 @@ def report(
     from trsplan.report.build import build_reports
 
     try:
+        if snapshot is None:
+            _ensure_snapshot()
         build = build_reports(
             year=year,
             municipalities=municipality,
@@ -101,7 +124,7 @@ def fetch(
     ] = None,
 ) -> None:
     """Refresh the data snapshot from the live APIs into a new dated version."""
-    from trsplan.fetch import fetch_command
+    from trsplan.cli_output import fetch_command
 
     raise typer.Exit(code=fetch_command(only=only, tables=tables))
 
@@ -112,7 +135,7 @@ def register_template(
     out: Annotated[Path | None, typer.Option(help="Excel file to write.")] = None,
 ) -> None:
     """Write the Excel template for the qualitative goals register."""
-    from trsplan.register import register_template_command
+    from trsplan.cli_output import register_template_command
 
     try:
         register_template_command(year, out)
@@ -125,7 +148,7 @@ def register_import(
     file: Annotated[Path, typer.Argument(help="A filled-in register template (.xlsx).")],
 ) -> None:
     """Validate a filled-in register and store it; every bad cell is reported."""
-    from trsplan.register import register_import_command
+    from trsplan.cli_output import register_import_command
 
     raise typer.Exit(code=register_import_command(file))
 
@@ -167,16 +190,14 @@ def indicators(
         )
     if fmt != "csv" and out is None:
         raise _fail(ValueError(f"--format {fmt} writes a file: give it with --out FILE"))
+    from trsplan.evaluation.evaluate import evaluate
+    from trsplan.evaluation.table import check_year, indicator_table, region_filter
     from trsplan.indicators.compute import compute_store, data_years
-    from trsplan.indicators.evaluation import (
-        check_year,
-        evaluate,
-        indicator_table,
-        region_filter,
-    )
-    from trsplan.snapshot import Snapshot
+    from trsplan.snapshot.store import Snapshot
 
     try:
+        if snapshot is None:
+            _ensure_snapshot()
         snap = Snapshot.open(snapshot)
         years = data_years(snap)
         if year is not None and not years[0] <= year <= years[-1]:
@@ -208,21 +229,108 @@ def indicators(
     console.print(f"Wrote {len(table)} rows for {year}{note} to {out}", highlight=False)
 
 
+def _ensure_snapshot() -> None:
+    """First use without any snapshot (an installed ``trsplan`` in a new folder): write the
+    synthetic demo snapshot into the working data folder, and say so."""
+    from trsplan.paths import snapshot_root
+    from trsplan.snapshot.store import list_versions
+
+    root = snapshot_root()
+    if list_versions(root):
+        return
+    console.print(
+        f"No snapshot in {root}: writing the synthetic demo snapshot there "
+        "(not official statistics; `trsplan fetch` gets the real data).",
+        highlight=False,
+    )
+    _write_demo(None, None, None)
+
+
+def _write_demo(out: Path | None, version: str | None, seed: int | None) -> list[Path]:
+    """Run the three demo generators in order; the seed, when given, is the population's."""
+    from trsplan.demo import labour, population, public
+    from trsplan.demo.common import VERSION
+
+    version = version or VERSION
+    written = population.generate(out, version, seed or population.SEED)[0]
+    written += labour.generate(out, version, labour.SEED)[0]
+    written += public.generate(out, version, public.SEED)[0]
+    return written
+
+
 @app.command("demo-snapshot")
 def demo_snapshot(
-    out: Annotated[Path | None, typer.Option(help="Data folder (default: the project's).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Data folder (default: the working data folder).")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Snapshot version (default: 2026-11-01-demo).")
+    ] = None,
 ) -> None:
     """Regenerate the synthetic demo snapshot (deterministic: a re-run changes nothing).
 
     Population first; the labour-market tables build on it, and the public-sector tables on both.
     """
-    from trsplan import demo, demo_labour, demo_public
+    try:
+        written = _write_demo(out, version, None)
+    except (TrsplanError, ValueError) as exc:
+        raise _fail(exc) from exc
+    total = sum(p.stat().st_size for p in written)
+    console.print(f"Wrote {len(written)} files ({total:,} bytes) under {written[0].parents[2]}")
 
-    argv = ["--out", str(out)] if out else []
-    for generator in (demo, demo_labour, demo_public):
-        code = generator.main(argv)
-        if code:
-            raise typer.Exit(code=code)
+
+@app.command("demo-register")
+def demo_register(
+    out: Annotated[Path, typer.Argument(help="Folder for the two bulk files.")] = Path(
+        "data/processed/register-synthetic"
+    ),
+    enheter: Annotated[int | None, typer.Option(help="Number of enheter (default 1.1 M).")] = None,
+    underenheter: Annotated[
+        int | None, typer.Option(help="Number of underenheter (default 0.6 M).")
+    ] = None,
+) -> None:
+    """Write a SYNTHETIC full-size Enhetsregisteret bulk extract (enheter.csv.gz,
+    underenheter.csv.gz) for tests and benchmarks; seeded, never official data."""
+    from trsplan.demo import register
+
+    sizes = {"enheter": enheter, "underenheter": underenheter}
+    written = register.write_register(out, **{k: v for k, v in sizes.items() if v is not None})
+    for path in written:
+        console.print(f"{path}  {path.stat().st_size:,} bytes (synthetic)")
+
+
+@app.command("geography-build")
+def geography_build(
+    changes: Annotated[Path, typer.Option(help="A saved KLASS 131 /changes JSON response.")],
+    version: Annotated[Path, typer.Option(help="The latest KLASS 131 version JSON.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the shipped geography tables).")
+    ] = None,
+    start: Annotated[str, typer.Option(help="First date covered (YYYY-MM-DD).")] = "2008-01-01",
+    changes_to: Annotated[
+        str | None,
+        typer.Option(help="The 'to' date of the /changes query (default: from the file name)."),
+    ] = None,
+) -> None:
+    """Build the geography tables (municipalities, code changes, split weights) from saved
+    KLASS 131 payloads; a rebuild from the same payloads is byte-identical."""
+    import json
+
+    from trsplan.paths import geography_dir
+    from trsplan.sources.klass import build_geography_tables, changes_to_from_name
+
+    try:
+        written = build_geography_tables(
+            json.loads(changes.read_text(encoding="utf-8")),
+            json.loads(version.read_text(encoding="utf-8")),
+            out or geography_dir(),
+            start=start,
+            changes_to=changes_to or changes_to_from_name(changes),
+        )
+    except (OSError, ValueError, TrsplanError) as exc:
+        raise _fail(exc) from exc
+    for path in written:
+        typer.echo(str(path))
 
 
 if __name__ == "__main__":

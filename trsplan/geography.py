@@ -1,8 +1,12 @@
 """Municipality codes, regions and code-vintage harmonisation for Norway from 2008.
 
 The tables in ``data/geography`` (built from Statistics Norway, KLASS 131, by
-``python -m trsplan.sources.klass build``) are read once and cached. The code vintage of year Y is
+``trsplan geography-build``) are read once and cached. The code vintage of year Y is
 the set of codes valid on 1 January Y (every Norwegian reform takes effect on 1 January).
+
+**Size.** Over 500 lines on purpose: codes, regions and harmonisation all read one cached set of
+tables (``_geo()``) and one notion of code vintage; the public API (``docs/CONTRACTS.md``) is one
+module so callers never reach into the cache.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from trsplan.errors import (
     YearOutOfRangeError,
 )
 from trsplan.paths import geography_dir
-from trsplan.sources.regioncodes import strip_prefix
+from trsplan.regioncodes import strip_prefix
 
 __all__ = [
     "check_code",
@@ -112,7 +116,7 @@ def _load(folder: str) -> _Geo:
     except FileNotFoundError as exc:
         raise FileNotFoundError(
             f"geography table missing: {exc.filename}. Build it with "
-            "`python -m trsplan.sources.klass build --changes FILE --version FILE`."
+            "`trsplan geography-build --changes FILE --version FILE`."
         ) from exc
     weights = {(r.date, r.old_code, r.new_code): float(r.weight) for r in weight_rows.itertuples()}
     regions = {str(r["id"]): r for r in regions_doc["regions"]}
@@ -171,7 +175,7 @@ def normalise_code(code: Any) -> str:
         text = code.strip()
     else:
         raise ValueError(f"not a region code: {code!r}")
-    text, prefix = strip_prefix(text)  # the one prefix rule (trsplan.sources.regioncodes)
+    text, prefix = strip_prefix(text)  # the one prefix rule (trsplan.regioncodes)
     width = 2 if prefix == "F" else 4
     if not text.isascii() or not text.isdigit() or len(text) > width:
         kind = "county" if width == 2 else "municipality"
@@ -191,7 +195,7 @@ def _year(year: Any) -> int:
         raise YearOutOfRangeError(
             f"year {year} is outside the municipality code years {geo.first_year}-"
             f"{geo.last_year} known from KLASS 131; for later years rebuild data/geography "
-            "with newer KLASS changes (python -m trsplan.sources.klass build ...)"
+            "with newer KLASS changes (trsplan geography-build ...)"
         )
     return year
 

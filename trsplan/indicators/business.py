@@ -39,7 +39,7 @@ import yaml
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import population
-from trsplan.paths import data_dir
+from trsplan.paths import definitions_dir
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
@@ -236,7 +236,7 @@ class IndexDefinition:
 
 def default_index_path() -> Path:
     """``data/definitions/startup_index.yaml`` (honours ``TRSPLAN_DATA_DIR``)."""
-    return data_dir() / "definitions" / "startup_index.yaml"
+    return definitions_dir() / "startup_index.yaml"
 
 
 def load_index_definition(path: Path | str | None = None) -> IndexDefinition:

@@ -95,6 +95,10 @@ where they differ (the one place that does).
 Timing (demo snapshot 2026-11-01-demo, 2 CPUs): the whole store (≈ 560,000 rows) in 6-8 s, of
 which the population rows take about 1.5 s and each theme 0.1-1.5 s (target: < 30 s);
 ``tests/bench_compute.py`` measures it and prints the breakdown per theme.
+
+**Size.** Over 500 lines for now: one function per goal over a shared context, edited in parallel
+by the indicator-catalogue work (issue 9, items 2-3), which turns the per-goal tables here into
+data; split it once that lands (e.g. one module per goal group).
 """
 
 from __future__ import annotations
@@ -106,7 +110,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from trsplan import geography
+from trsplan import geography, regioncodes
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators import (
     attractiveness,
     business,
@@ -121,9 +126,7 @@ from trsplan.indicators import (
 )
 from trsplan.indicators.industry import aggregate_members
 from trsplan.indicators.store import STORE_COLUMNS, conform, long_format
-from trsplan.snapshot import Snapshot
-from trsplan.sources import regioncodes
-from trsplan.targets import load_targets
+from trsplan.snapshot.store import Snapshot
 
 log = logging.getLogger(__name__)
 

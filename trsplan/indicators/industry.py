@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 
 from trsplan.errors import TrsplanError
-from trsplan.paths import data_dir
+from trsplan.paths import definitions_dir
 
 NORWAY = "norge"
 
@@ -137,7 +137,7 @@ class ClusterSettings:
 
 def load_cluster_settings(path: Path | str | None = None) -> ClusterSettings:
     """Read the LQ threshold and minimum jobs from ``data/definitions/clusters.yaml``."""
-    path = Path(path) if path else data_dir() / "definitions" / "clusters.yaml"
+    path = Path(path) if path else definitions_dir() / "clusters.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
         return ClusterSettings(float(raw["lq_threshold"]), float(raw["min_jobs"]))

@@ -6,11 +6,11 @@ frame a theme function expects, so each can be tested on a hand-made frame; :fun
 reads a table from a snapshot (None when the snapshot lacks it).
 
 Rules for municipal tables
-- Codes are classified by :mod:`trsplan.sources.regioncodes` (the one place that knows which
+- Codes are classified by :mod:`trsplan.regioncodes` (the one place that knows which
   codes are municipalities; "K-5001" → "5001"). Rows of codes that are not municipalities (the
   country "0"/"0000", counties "50"/"F-50", Svalbard "21-22"/"2100"/"2111", the continental shelf
   "23"/"2300", "K-Rest", "9999") are set aside: never an error, never in a municipal or regional
-  sum. Each reader logs how many (``logging``, logger ``trsplan.sources.regioncodes``) and
+  sum. Each reader logs how many (``logging``, logger ``trsplan.regioncodes``) and
   records the count in ``frame.attrs["set_aside"]`` (see :func:`set_aside`).
 - A row is kept only when its code is valid on 1 January of the row's year (the year's code
   vintage). StatBank fills the cells of codes outside their validity with ``null`` and status
@@ -42,11 +42,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trsplan import geography
+from trsplan import geography, regioncodes
 from trsplan.errors import SnapshotError, TrsplanError
 from trsplan.indicators.technology import Extract
-from trsplan.snapshot import Snapshot
-from trsplan.sources import regioncodes
+from trsplan.snapshot.store import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +336,7 @@ def casework(t14304: pd.DataFrame) -> pd.DataFrame:
 
 def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     """``county, year, industry, value_added, wage_costs, employment_1000`` for the counties of
-    each year (11713, NOK million). Only county codes are kept (:mod:`trsplan.sources.regioncodes`):
+    each year (11713, NOK million). Only county codes are kept (:mod:`trsplan.regioncodes`):
     the country ("0"), the continental shelf ("23") and any other aggregate are set aside, and
     the all-industries total ("00-99") is left out: the county rows partition mainland value
     added.

@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trsplan import geography
-from trsplan.sources import regioncodes
+from trsplan import geography, regioncodes
 
 # 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
 # there count every move across the municipal border, from abroad included.
@@ -132,7 +131,7 @@ def municipal_frame(
 
     Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN; without 01223 the
     split of migration into domestic and international is missing. Rows of codes that are not
-    municipalities are set aside (:mod:`trsplan.sources.regioncodes`); ``attrs["set_aside"]``
+    municipalities are set aside (:mod:`trsplan.regioncodes`); ``attrs["set_aside"]``
     lists a summary per table.
     """
     notes: list[dict[str, object]] = []

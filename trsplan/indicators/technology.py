@@ -60,7 +60,7 @@ import yaml
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators.industry import aggregate_members
-from trsplan.paths import data_dir
+from trsplan.paths import definitions_dir
 
 NaceVersion = Literal["sn2007", "sn2025"]
 
@@ -119,7 +119,7 @@ class TechDefinition:
 
 
 def _definitions_dir() -> Path:
-    return data_dir() / "definitions"
+    return definitions_dir()
 
 
 def load_tech_definitions(path: Path | str | None = None) -> tuple[str, dict[str, TechDefinition]]:

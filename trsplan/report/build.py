@@ -13,9 +13,9 @@ import pandas as pd
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
+from trsplan.evaluation.evaluate import evaluate
 from trsplan.fileio import atomic_path, write_text
 from trsplan.indicators.compute import compute_store, data_years
-from trsplan.indicators.evaluation import evaluate
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
 from trsplan.report import scorecard
@@ -27,7 +27,7 @@ from trsplan.report.runner import (
     run_reports,
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
-from trsplan.snapshot import Snapshot
+from trsplan.snapshot.store import Snapshot
 
 FORMATS = ("html", "pdf", "xlsx")
 

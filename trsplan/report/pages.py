@@ -38,7 +38,7 @@ def load_store(indicators_path: str = "") -> pd.DataFrame:
     if indicators_path:
         return read_store(indicators_path)
     from trsplan.indicators.compute import compute_store
-    from trsplan.snapshot import Snapshot
+    from trsplan.snapshot.store import Snapshot
 
     return compute_store(Snapshot.open())
 
@@ -51,7 +51,7 @@ def load_evaluation(indicators_path: str, year: int) -> tuple[pd.DataFrame, pd.D
         status, forecasts = folder / "status.parquet", folder / "forecasts.parquet"
         if status.is_file() and forecasts.is_file():
             return pd.read_parquet(status), pd.read_parquet(forecasts)
-    from trsplan.indicators.evaluation import evaluate
+    from trsplan.evaluation.evaluate import evaluate
 
     return evaluate(load_store(indicators_path), year)
 

@@ -1,6 +1,6 @@
 """The evaluation's first page: the verdict in sentences and a compact scorecard, one goal a row.
 
-Reads the status frame from ``trsplan.indicators.evaluation.evaluate`` (one row per goal target
+Reads the status frame from ``trsplan.evaluation.evaluate.evaluate`` (one row per goal target
 and geography). Status words and symbols are the frame's own columns (``status_symbol``,
 ``status_nb``/``status_en``), so whatever status the rules give is shown as they word it; a
 status is never colour alone. "Since the last evaluation" is the same evaluation run for the year
@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from trsplan.evaluation.status import Status
+from trsplan.evaluation.targets import load_targets
 from trsplan.report.text import fmt_number, fmt_percent, join_words, words
-from trsplan.status import Status
-from trsplan.targets import load_targets
 
 #: Known statuses best first; a status the rules add later sorts after these.
 STATUS_ORDER = [s.value for s in Status]
 EVALUATION_INTERVAL = 2  # the plan is evaluated every second year
 COUNT_UNITS = ("persons", "companies", "count", "days")
-#: The register's reasons for a municipality with no entry (trsplan.indicators.evaluation).
+#: The register's reasons for a municipality with no entry (trsplan.evaluation.register).
 NOT_REGISTERED = ("ikke registrert", "nothing registered")
 
 
@@ -51,7 +51,7 @@ def scorecard_rows(status: pd.DataFrame, geo_code: str) -> pd.DataFrame:
 
 def previous_evaluation(store: pd.DataFrame, year: int, geo_code: str) -> pd.DataFrame:
     """The status frame of the evaluation two years earlier, from the same store."""
-    from trsplan.indicators.evaluation import evaluate
+    from trsplan.evaluation.evaluate import evaluate
 
     status, _ = evaluate(store, year - EVALUATION_INTERVAL, geo_codes=[geo_code])
     return status

@@ -13,6 +13,7 @@ import html
 import pandas as pd
 
 from trsplan import geography
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators.store import select
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
@@ -25,7 +26,6 @@ from trsplan.report.text import (
     unit_label,
     words,
 )
-from trsplan.targets import load_targets
 
 MAIN_GOALS = ["H", "1", "2", "3", "4", "5"]
 COUNT_UNITS = ("persons", "companies", "count", "days", "rank")

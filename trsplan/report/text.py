@@ -7,7 +7,7 @@ import functools
 import math
 
 from trsplan.indicators.inputs import PLACEHOLDER_TABLES
-from trsplan.paths import data_dir
+from trsplan.paths import definitions_dir
 
 LANGUAGES = ("nb", "en")
 DEMO_BANNER = {
@@ -132,7 +132,7 @@ def label(key: str, lang: str = "nb") -> str:
     if key in LABELS:
         return LABELS[key][lang]
     base, _, detail = key.partition(":")
-    from trsplan.targets import load_targets
+    from trsplan.evaluation.targets import load_targets
 
     targets = load_targets()
     if base in targets.indicator_ids():
@@ -164,7 +164,7 @@ def fmt_percent(value: float | None, decimals: int = 1, lang: str = "nb") -> str
 @functools.cache
 def _industries() -> dict[str, dict[str, str]]:
     """``data/definitions/nace_industries.csv``: NACE range -> name in nb and en."""
-    path = data_dir() / "definitions" / "nace_industries.csv"
+    path = definitions_dir() / "nace_industries.csv"
     if not path.is_file():  # a mirrored data folder without definitions: codes only
         return {}
     with path.open(encoding="utf-8", newline="") as handle:

@@ -33,7 +33,10 @@ from typing import Any
 import requests
 import urllib3
 
-from trsplan.errors import RegisterFileError
+from trsplan.errors import (
+    RegisterFileError,
+    SearchTooBroad,  # noqa: F401 (re-exported)
+)
 from trsplan.sources import http as _http
 from trsplan.sources.http import (
     DownloadError,
@@ -80,10 +83,6 @@ BOOLEAN_COLUMNS = frozenset(
 INTEGER_COLUMNS = frozenset({"antallAnsatte"})
 
 Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes or None)
-
-
-class SearchTooBroad(QueryError):
-    """A search with more hits than the API will page through (10,000)."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,17 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from trsplan import __version__
-from trsplan.errors import TrsplanError
+from trsplan.errors import (  # noqa: F401 (re-exported)
+    CatalogueError,
+    DownloadError,
+    FetchError,
+    Offline,
+    QueryError,
+    ServiceUnavailable,
+    SourceError,
+    TableUnavailable,
+    TrsplanError,
+)
 
 __all__ = [
     "CLOCK",
@@ -74,76 +84,6 @@ USER_AGENT = f"trsplan/{__version__} (evaluation of the Trondheim region busines
 
 
 # --------------------------------------------------------------------------------------- errors
-
-
-class SourceError(TrsplanError):
-    """A live data source refused or failed a request."""
-
-
-class QueryError(SourceError, ValueError):
-    """The source rejected the query (HTTP 400). Carries the source's own message and the query."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        query: Any = None,
-        url: str | None = None,
-        status: int | None = 400,
-        table_id: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.query = query
-        self.url = url
-        self.status = status
-        self.table_id = table_id
-
-
-class TableUnavailable(SourceError):
-    """The table (or resource) does not exist or may not be served through the API (403/404)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        table_id: str | None = None,
-        status: int | None = None,
-        url: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.table_id = table_id
-        self.status = status
-        self.url = url
-
-
-class Offline(SourceError, ConnectionError):
-    """The source could not be reached at all (no network, DNS failure, refused connection)."""
-
-    def __init__(self, message: str, *, url: str | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class ServiceUnavailable(SourceError):
-    """The source kept answering 429/5xx or timing out after the bounded number of tries."""
-
-    def __init__(self, message: str, *, url: str | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-
-
-class CatalogueError(SourceError, ValueError):
-    """The table catalogue is malformed, or a table lacks a variable or code it expects."""
-
-
-class DownloadError(SourceError):
-    """A bulk download that is incomplete, inconsistent or fails its checksum."""
-
-
-class FetchError(SourceError, ValueError):
-    """``trsplan fetch`` was asked for something it cannot do (unknown source, no client)."""
 
 
 # ----------------------------------------------------------------------------------- base URLs

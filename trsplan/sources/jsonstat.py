@@ -14,6 +14,9 @@ never read as 0. Other symbols (``*`` preliminary, ``-`` nil) keep their value.
 ``to_jsonstat`` is the inverse writer (used for demo data and fixtures) and ``dumps_jsonstat``
 its deterministic serialisation. ``read_jsonstat(to_jsonstat(df, dims))`` gives back ``df``
 when ``df`` is a full cross product in dataset order with the column dtypes above.
+
+**Size.** Over 500 lines on purpose: the reader and the writer of one format mirror each other (the
+demo data and the tests round-trip through both), so they stay together.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Statistics Norway StatBank: the live PxWebApi client, the table catalogue and JSON-stat decoding.
+"""Statistics Norway StatBank: the live PxWebApi client (queries: :mod:`trsplan.sources.ssb_query`;
+the table catalogue: :mod:`trsplan.sources.catalogue`).
 
 The client speaks PxWebApi v2 (``/config``, ``/tables/{id}/metadata``, ``/codelists/{id}``,
 ``/tables/{id}/data`` with ``outputFormat=json-stat2``; GET while the URL stays short, POST for
@@ -24,23 +25,18 @@ provenance lists every chunk's URL and selection.
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import math
-import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import requests
-import yaml
 
-from trsplan.errors import JsonStatError
-from trsplan.paths import PROJECT_ROOT, data_dir
+from trsplan.errors import (
+    CellLimitExceeded,  # noqa: F401 (re-exported)
+    JsonStatError,
+)
 from trsplan.sources.http import (
     CatalogueError,
     HttpClient,
@@ -54,10 +50,25 @@ from trsplan.sources.http import (
     ssb_v0_url,
 )
 from trsplan.sources.jsonstat import read_jsonstat
+from trsplan.sources.ssb_query import (
+    _FUNCTION,
+    Codelist,
+    TableMetadata,
+    Variable,
+    VariableSelection,
+    _is_function,
+    _is_pattern,
+    _selection_list,
+    estimate_cells,
+    expand_values,
+    merge_jsonstat,
+    parse_v0_metadata,
+    parse_v2_metadata,
+    plan_chunks,
+)
 
 __all__ = [
     "DEFAULT_MAX_CELLS",
-    "CatalogueEntry",
     "CatalogueError",
     "CellLimitExceeded",
     "Codelist",
@@ -72,11 +83,8 @@ __all__ = [
     "TableUnavailable",
     "Variable",
     "VariableSelection",
-    "catalogue_path",
-    "check_entry",
     "estimate_cells",
     "expand_values",
-    "load_catalogue",
     "merge_jsonstat",
     "plan_chunks",
     "read_jsonstat",
@@ -85,417 +93,6 @@ __all__ = [
 DEFAULT_MAX_CELLS = 800_000
 MAX_GET_URL = 2000  # SSB answers 404 to GET URLs beyond ~2,100 characters
 SSB_LICENCE = "CC BY 4.0 (Statistics Norway, NLOD-compatible)"
-
-_FUNCTION = re.compile(r"^\s*(top|bottom|from|to|range)\s*\((.*)\)\s*$", re.IGNORECASE)
-
-
-class CellLimitExceeded(QueryError):
-    """The server refused a query as too large (403 ``Too many values selected``, v2 ``Too many
-    cells selected``). The client reacts by splitting; it escapes only when no split fits."""
-
-
-# ------------------------------------------------------------------------------ selections
-
-
-@dataclass(frozen=True)
-class VariableSelection:
-    """One variable's part of a query, in PxWebApi v2 terms."""
-
-    variable: str
-    values: tuple[str, ...]
-    codelist: str | None = None
-    output_values: str | None = None  # "aggregated" | "single" (with an aggregation codelist)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.values, str):
-            object.__setattr__(self, "values", (self.values,))
-        object.__setattr__(self, "values", tuple(str(v) for v in self.values))
-        if not self.values:
-            raise ValueError(f"selection for {self.variable!r} has no values")
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> VariableSelection:
-        """From the catalogue's ``{variable, values, codelist?, output_values?}`` or v2's own
-        ``{variableCode, valueCodes, codelist?, outputValues?}``."""
-        variable = data.get("variable", data.get("variableCode"))
-        values = data.get("values", data.get("valueCodes"))
-        if not variable or values is None:
-            raise CatalogueError(f"a selection needs 'variable' and 'values': {dict(data)}")
-        if isinstance(values, str):
-            values = [values]
-        return cls(
-            variable=str(variable),
-            values=tuple(str(v) for v in values),
-            codelist=data.get("codelist"),
-            output_values=data.get("output_values", data.get("outputValues")),
-        )
-
-    def with_values(self, values: Sequence[str]) -> VariableSelection:
-        return VariableSelection(self.variable, tuple(values), self.codelist, self.output_values)
-
-    def to_v2(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"variableCode": self.variable}
-        if self.codelist:
-            out["codelist"] = self.codelist
-        out["valueCodes"] = list(self.values)
-        if self.output_values:
-            out["outputValues"] = self.output_values
-        return out
-
-
-def _selection_list(selection: Iterable[Any]) -> list[VariableSelection]:
-    out = []
-    for item in selection:
-        out.append(
-            item if isinstance(item, VariableSelection) else VariableSelection.from_mapping(item)
-        )
-    seen = [s.variable for s in out]
-    if len(set(seen)) != len(seen):
-        raise QueryError(f"a variable is selected twice: {seen}", query=[s.to_v2() for s in out])
-    return out
-
-
-# -------------------------------------------------------------------------------- metadata
-
-
-@dataclass(frozen=True)
-class Variable:
-    code: str
-    label: str
-    values: tuple[str, ...]
-    value_labels: Mapping[str, str] = field(default_factory=dict)
-    elimination: bool = False
-    time: bool = False
-    geo: bool = False
-    codelists: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TableMetadata:
-    table_id: str
-    label: str
-    updated: str | None
-    variables: Mapping[str, Variable]  # in the table's order
-    api: str  # "v2" | "v0"
-    url: str
-
-    @property
-    def time_variable(self) -> str | None:
-        return next((v.code for v in self.variables.values() if v.time), None)
-
-    @property
-    def geo_variables(self) -> list[str]:
-        geo = [v.code for v in self.variables.values() if v.geo]
-        return geo or [c for c in self.variables if c == "Region"]
-
-
-@dataclass(frozen=True)
-class Codelist:
-    id: str
-    label: str
-    type: str  # "Aggregation" | "Valueset"
-    values: tuple[str, ...]
-
-
-def _ordered_codes(index: Any) -> list[str]:
-    if isinstance(index, list):
-        return [str(c) for c in index]
-    if isinstance(index, Mapping):
-        return [str(c) for c, _ in sorted(index.items(), key=lambda kv: kv[1])]
-    return []
-
-
-def parse_v2_metadata(table_id: str, obj: Mapping[str, Any], url: str) -> TableMetadata:
-    """A ``/tables/{id}/metadata`` answer (a JSON-stat 2.0 dataset without values)."""
-    try:
-        ids = list(obj["id"])
-        dims = obj["dimension"]
-    except (KeyError, TypeError) as exc:
-        raise JsonStatError(f"table {table_id}: metadata is not a JSON-stat dataset") from exc
-    role = obj.get("role") or {}
-    time_dims = set(role.get("time") or [])
-    geo_dims = set(role.get("geo") or [])
-    variables: dict[str, Variable] = {}
-    for code in ids:
-        dim = dims.get(code) or {}
-        category = dim.get("category") or {}
-        codes = _ordered_codes(category.get("index"))
-        if not codes and isinstance(category.get("label"), Mapping):
-            codes = [str(c) for c in category["label"]]
-        extension = dim.get("extension") or {}
-        codelists = tuple(
-            str(c.get("id")) for c in extension.get("codelists") or [] if isinstance(c, Mapping)
-        )
-        variables[code] = Variable(
-            code=code,
-            label=str(dim.get("label", code)),
-            values=tuple(codes),
-            value_labels=dict(category.get("label") or {}),
-            elimination=bool(extension.get("elimination", False)),
-            time=code in time_dims or (not time_dims and code == "Tid"),
-            geo=code in geo_dims,
-            codelists=codelists,
-        )
-    return TableMetadata(
-        table_id=table_id,
-        label=str(obj.get("label", table_id)),
-        updated=obj.get("updated"),
-        variables=variables,
-        api="v2",
-        url=url,
-    )
-
-
-def parse_v0_metadata(table_id: str, obj: Mapping[str, Any], url: str) -> TableMetadata:
-    """A v0 ``GET /{lang}/table/{id}`` answer: ``{title, variables: [{code, text, values}]}``."""
-    try:
-        raw = list(obj["variables"])
-    except (KeyError, TypeError) as exc:
-        raise JsonStatError(f"table {table_id}: v0 metadata has no 'variables'") from exc
-    variables: dict[str, Variable] = {}
-    for item in raw:
-        code = str(item["code"])
-        values = tuple(str(v) for v in item.get("values", []))
-        texts = item.get("valueTexts") or []
-        variables[code] = Variable(
-            code=code,
-            label=str(item.get("text", code)),
-            values=values,
-            value_labels=dict(zip(values, map(str, texts), strict=False)),
-            elimination=bool(item.get("elimination", False)),
-            time=bool(item.get("time", False)),
-            geo=code == "Region",
-        )
-    return TableMetadata(
-        table_id=table_id,
-        label=str(obj.get("title", table_id)),
-        updated=None,
-        variables=variables,
-        api="v0",
-        url=url,
-    )
-
-
-# ------------------------------------------------------------------- value expressions, cells
-
-
-def _is_pattern(expr: str) -> bool:
-    return "*" in expr or "?" in expr
-
-
-def _is_function(expr: str) -> bool:
-    return _FUNCTION.match(expr) is not None
-
-
-def expand_values(expressions: Sequence[str], universe: Sequence[str] | None) -> list[str] | None:
-    """The codes a list of v2 value expressions selects, in the universe's order.
-
-    ``universe`` is the variable's values (or its codelist's). Supports explicit codes, ``*``,
-    ``?`` wildcards, ``top(N)`` (the last N, i.e. the newest periods), ``bottom(N)``,
-    ``from(x)``, ``to(x)`` and ``range(a,b)``. Returns ``None`` when the answer cannot be known
-    (no universe, and the expressions are not all explicit codes). Explicit codes outside the
-    universe are kept at the end (the API resolves some codes across codelists).
-    """
-    exprs = [str(e).strip() for e in expressions]
-    if universe is None:
-        if any(_is_pattern(e) or _is_function(e) for e in exprs):
-            return None
-        return list(dict.fromkeys(exprs))
-    universe = list(universe)
-    chosen: set[str] = set()
-    extra: list[str] = []
-    for expr in exprs:
-        match = _FUNCTION.match(expr)
-        if match:
-            name, arg = match.group(1).lower(), match.group(2).strip()
-            if name in ("top", "bottom"):
-                try:
-                    n = int(arg)
-                except ValueError:
-                    raise QueryError(f"{name}() needs a whole number, not {arg!r}") from None
-                picked = universe[-n:] if name == "top" and n > 0 else universe[:n] if n > 0 else []
-            elif name == "range":
-                parts = [p.strip() for p in arg.split(",")]
-                if len(parts) != 2:
-                    raise QueryError(f"range() needs two values, not {arg!r}")
-                lo, hi = parts
-                picked = [v for v in universe if lo <= v <= hi]
-            elif name == "from":
-                picked = [v for v in universe if v >= arg]
-            else:  # to
-                picked = [v for v in universe if v <= arg]
-            chosen.update(picked)
-        elif _is_pattern(expr):
-            chosen.update(v for v in universe if fnmatch.fnmatchcase(v, expr))
-        elif expr in universe:
-            chosen.add(expr)
-        elif expr not in extra:
-            extra.append(expr)
-    return [v for v in universe if v in chosen] + extra
-
-
-def estimate_cells(metadata: TableMetadata, resolved: Mapping[str, list[str] | None]) -> int:
-    """Cells a query returns: the product of selected counts (1 for an eliminated variable, all
-    values for an unselected one that cannot be eliminated). Unknown counts count as 1."""
-    cells = 1
-    for code, variable in metadata.variables.items():
-        if code in resolved:
-            values = resolved[code]
-            cells *= max(1, len(values)) if values is not None else 1
-        elif not variable.elimination:
-            cells *= max(1, len(variable.values))
-    return cells
-
-
-def _balanced(values: list[str], per: int) -> list[list[str]]:
-    per = max(1, per)
-    k = math.ceil(len(values) / per)
-    size = math.ceil(len(values) / k) if k else 0
-    return [values[i : i + size] for i in range(0, len(values), size)] if size else [values]
-
-
-def plan_chunks(
-    counts: Mapping[str, int],
-    lists: Mapping[str, list[str]],
-    max_cells: int,
-    split_by: Sequence[str],
-) -> list[dict[str, list[str]]]:
-    """Split a query of ``prod(counts)`` cells into chunks of at most ``max_cells``.
-
-    ``counts`` holds every dimension's count; ``lists`` the explicit codes of the dimensions that
-    may be split, tried in ``split_by`` order (time first, then region): each is cut into
-    balanced groups when that is enough, or into single codes before moving to the next. Returns
-    one ``{dimension: codes}`` override per chunk (``[{}]`` when the query fits).
-    """
-    total = math.prod(max(1, c) for c in counts.values())
-    if total <= max_cells:
-        return [{}]
-    chunks: list[dict[str, list[str]]] = [{}]
-    rest = total
-    for variable in split_by:
-        codes = lists.get(variable)
-        if not codes or len(codes) < 2:
-            continue
-        other = rest // len(codes)
-        if other <= max_cells:
-            groups = _balanced(list(codes), max_cells // other)
-            return [{**chunk, variable: group} for chunk in chunks for group in groups]
-        chunks = [{**chunk, variable: [code]} for chunk in chunks for code in codes]
-        rest = other
-    raise QueryError(
-        f"the selection needs {total:,} cells and cannot be split under the limit of "
-        f"{max_cells:,}: even one value of each of {list(split_by)} leaves {rest:,} cells; "
-        "select fewer values of the other variables"
-    )
-
-
-# ----------------------------------------------------------------------------- JSON-stat merge
-
-
-def merge_jsonstat(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Join JSON-stat 2.0 datasets that are slices of one query into the dataset of that query.
-
-    Every part must have the same dimensions in the same order; categories are united in the
-    order first seen (parts are given in plan order, so this is the table's order), values and
-    statuses are placed cell by cell, and every cell must be covered exactly once. Labels, units,
-    roles, notes and extensions come from the first part; ``updated`` is the latest.
-    """
-    if not parts:
-        raise JsonStatError("nothing to merge")
-    if len(parts) == 1:
-        return json.loads(json.dumps(parts[0]))
-    first = parts[0]
-    ids = list(first["id"])
-    categories: dict[str, list[str]] = {d: [] for d in ids}
-    labels: dict[str, dict[str, Any]] = {d: {} for d in ids}
-    units: dict[str, dict[str, Any]] = {d: {} for d in ids}
-    seen: dict[str, set[str]] = {d: set() for d in ids}
-    for part in parts:
-        if list(part["id"]) != ids:
-            raise JsonStatError(f"cannot merge parts with dimensions {part['id']} and {ids}")
-        for d in ids:
-            category = part["dimension"][d]["category"]
-            for code in _ordered_codes(category.get("index")) or list(category.get("label", {})):
-                if code not in seen[d]:
-                    seen[d].add(code)
-                    categories[d].append(code)
-            labels[d].update(category.get("label") or {})
-            units[d].update(category.get("unit") or {})
-    sizes = [len(categories[d]) for d in ids]
-    n_cells = math.prod(sizes)
-    strides = [math.prod(sizes[k + 1 :]) for k in range(len(ids))]
-    values: list[Any] = [None] * n_cells
-    covered = np.zeros(n_cells, dtype=np.int64)
-    status: dict[int, str] = {}
-    for part in parts:
-        part_sizes = list(part["size"])
-        position = {d: {c: i for i, c in enumerate(categories[d])} for d in ids}
-        maps = []
-        for d in ids:
-            codes = _ordered_codes(part["dimension"][d]["category"].get("index")) or list(
-                part["dimension"][d]["category"].get("label", {})
-            )
-            maps.append(np.array([position[d][c] for c in codes], dtype=np.int64))
-        target = np.zeros(part_sizes, dtype=np.int64)
-        for k, mapping in enumerate(maps):
-            shape = [1] * len(ids)
-            shape[k] = len(mapping)
-            target = target + mapping.reshape(shape) * strides[k]
-        target = target.ravel()
-        np.add.at(covered, target, 1)
-        raw = part.get("value", [])
-        if isinstance(raw, Mapping):
-            for key, v in raw.items():
-                values[int(target[int(key)])] = v
-        else:
-            if len(raw) != len(target):
-                raise JsonStatError(f"a part has {len(raw)} values for {len(target)} cells")
-            for flat, v in zip(target.tolist(), raw, strict=True):
-                values[flat] = v
-        raw_status = part.get("status")
-        if isinstance(raw_status, str):
-            raw_status = {str(i): raw_status for i in range(len(target))}
-        elif isinstance(raw_status, list):
-            if len(raw_status) == 1 and len(target) != 1:
-                raw_status = {str(i): raw_status[0] for i in range(len(target))}
-            else:
-                raw_status = {str(i): s for i, s in enumerate(raw_status) if s is not None}
-        for key, symbol in (raw_status or {}).items():
-            status[int(target[int(key)])] = symbol
-    if (covered != 1).any():
-        missing, twice = int((covered == 0).sum()), int((covered > 1).sum())
-        raise JsonStatError(
-            f"chunks do not tile the query: {missing} cells missing, {twice} cells repeated"
-        )
-
-    merged: dict[str, Any] = {}
-    for key, value in first.items():  # keep the key order of a real answer
-        if key == "dimension":
-            dimension = {}
-            for d in ids:
-                entry = json.loads(json.dumps(first["dimension"][d]))
-                category = dict(entry.get("category") or {})
-                category["index"] = {c: i for i, c in enumerate(categories[d])}
-                category["label"] = {c: labels[d].get(c, c) for c in categories[d]}
-                if units[d]:
-                    category["unit"] = {c: units[d][c] for c in categories[d] if c in units[d]}
-                entry["category"] = category
-                dimension[d] = entry
-            merged[key] = dimension
-        elif key == "size":
-            merged[key] = sizes
-        elif key == "value":
-            merged[key] = values
-        elif key == "status":
-            continue  # placed after value below
-        elif key == "updated":
-            stamps = [p.get("updated") for p in parts if p.get("updated")]
-            merged[key] = max(stamps) if stamps else value
-        else:
-            merged[key] = json.loads(json.dumps(value))
-    if status:
-        merged["status"] = {str(k): status[k] for k in sorted(status)}
-    return merged
 
 
 # --------------------------------------------------------------------------------- the client
@@ -887,145 +484,3 @@ class StatBankClient:
         if any(_is_pattern(v) for v in values):
             return {"code": s.variable, "selection": {"filter": "all", "values": values}}
         return {"code": s.variable, "selection": {"filter": "item", "values": values}}
-
-
-# ---------------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class CatalogueEntry:
-    """One StatBank table the evaluation uses (see ``data/catalogue/statbank_tables.yaml``)."""
-
-    table_id: str
-    name: str  # snapshot file stem: ``ssb/<name>.json``
-    title: str
-    selection: tuple[VariableSelection, ...]
-    expect: Mapping[str, tuple[str, ...]]
-    verified: bool
-    unverified: tuple[str, ...] = ()
-    split_by: tuple[str, ...] = ()
-    used_for: tuple[str, ...] = ()
-    notes: str = ""
-
-    @property
-    def file_name(self) -> str:
-        return f"{self.name}.json"
-
-
-def catalogue_path() -> Path:
-    """``TRSPLAN_CATALOGUE``, else ``<data_dir>/catalogue/statbank_tables.yaml``, else the
-    project's own copy (a test data folder need not carry the catalogue)."""
-    explicit = os.environ.get("TRSPLAN_CATALOGUE", "").strip()
-    if explicit:
-        return Path(explicit)
-    candidate = data_dir() / "catalogue" / "statbank_tables.yaml"
-    if candidate.is_file():
-        return candidate
-    return PROJECT_ROOT / "data" / "catalogue" / "statbank_tables.yaml"
-
-
-def load_catalogue(path: Path | None = None) -> list[CatalogueEntry]:
-    """Parse and check the catalogue; raises :class:`CatalogueError` naming the bad entry."""
-    path = Path(path) if path is not None else catalogue_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogueError(f"cannot read the table catalogue {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"the table catalogue {path} is not valid YAML: {exc}") from None
-    tables = raw.get("tables") if isinstance(raw, Mapping) else None
-    if not isinstance(tables, list) or not tables:
-        raise CatalogueError(f"{path}: expected a non-empty 'tables:' list")
-    out: list[CatalogueEntry] = []
-    seen: set[str] = set()
-    for i, item in enumerate(tables):
-        where = f"{path.name}, entry {i + 1}"
-        if not isinstance(item, Mapping) or "id" not in item:
-            raise CatalogueError(f"{where}: each entry needs an 'id'")
-        table_id = str(item["id"])
-        where = f"{path.name}, table {table_id}"
-        if not re.fullmatch(r"\d{5}", table_id):
-            raise CatalogueError(f"{where}: a StatBank id is five digits (quote it: '07459')")
-        name = str(item.get("name", table_id))
-        if name in seen:
-            raise CatalogueError(f"{where}: file name {name!r} is used twice")
-        seen.add(name)
-        try:
-            selection = tuple(VariableSelection.from_mapping(s) for s in item.get("selection", []))
-        except (CatalogueError, ValueError) as exc:
-            raise CatalogueError(f"{where}: {exc}") from None
-        if not selection:
-            raise CatalogueError(f"{where}: needs a 'selection'")
-        expect_raw = item.get("expect") or {}
-        if not isinstance(expect_raw, Mapping):
-            raise CatalogueError(f"{where}: 'expect' maps variables to code lists")
-        expect = {str(k): tuple(str(c) for c in (v or [])) for k, v in expect_raw.items()}
-        verified = item.get("verified")
-        if not isinstance(verified, bool):
-            raise CatalogueError(f"{where}: say 'verified: true' or 'verified: false'")
-        unverified = tuple(str(u) for u in item.get("unverified") or [])
-        if not verified and not unverified:
-            raise CatalogueError(f"{where}: an unverified entry lists what is 'unverified'")
-        out.append(
-            CatalogueEntry(
-                table_id=table_id,
-                name=name,
-                title=str(item.get("title", "")),
-                selection=selection,
-                expect=expect,
-                verified=verified,
-                unverified=unverified,
-                split_by=tuple(str(s) for s in item.get("split_by") or []),
-                used_for=tuple(str(u) for u in item.get("used_for") or []),
-                notes=str(item.get("notes", "")).strip(),
-            )
-        )
-    return out
-
-
-def check_entry(client: StatBankClient, entry: CatalogueEntry) -> list[str]:
-    """Problems between the catalogue entry and the table's live metadata (empty when fine).
-
-    Checks that every selected and expected variable exists, and that every expected code is
-    among the variable's values (the codelist's values when the selection names a codelist)."""
-    meta = client.metadata(entry.table_id)
-    tag = "" if entry.verified else f" (entry unverified: {', '.join(entry.unverified)})"
-    problems: list[str] = []
-    by_variable = {s.variable: s for s in entry.selection}
-    for variable in sorted(set(by_variable) | set(entry.expect)):
-        if variable not in meta.variables:
-            problems.append(
-                f"table {entry.table_id}{tag}: no variable {variable!r}; the table has "
-                f"{', '.join(meta.variables)}"
-            )
-            continue
-        selection = by_variable.get(variable)
-        if selection and selection.codelist and meta.api == "v2":
-            listed = meta.variables[variable].codelists
-            if listed and selection.codelist not in listed:
-                problems.append(
-                    f"table {entry.table_id}{tag}: {variable} has no codelist "
-                    f"{selection.codelist!r}; it offers {', '.join(listed)}"
-                )
-                continue
-        expected = entry.expect.get(variable, ())
-        if not expected:
-            continue
-        universe = (
-            client.universe(meta, selection)
-            if selection is not None
-            else list(meta.variables[variable].values)
-        )
-        if universe is None:
-            continue
-        absent = [c for c in expected if c not in set(universe)]
-        if absent:
-            shown = ", ".join(universe[:12]) + (" ..." if len(universe) > 12 else "")
-            source = (
-                f"codelist {selection.codelist}" if selection and selection.codelist else variable
-            )
-            problems.append(
-                f"table {entry.table_id}{tag}: expected {variable} code(s) "
-                f"{', '.join(absent)} absent from {source} (it has {shown})"
-            )
-    return problems
