@@ -473,6 +473,11 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
         industry.shift_share(by_geo, years[0], int(end), reference_geo=NORWAY) for end in years[1:]
     ]
     parts = [total, counts]
+    clusters = industry.base_year_clusters(lq, int(years[0]))
+    parts.extend(
+        industry.cluster_regional_shift(by_geo, clusters, int(years[0]), int(end))
+        for end in years[1:]
+    )
     if shifts:
         shift = pd.concat(shifts, ignore_index=True)
         cols = ["employment_change", *industry.SHIFT_SHARE_COLUMNS]

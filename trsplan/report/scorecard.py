@@ -31,13 +31,24 @@ def _value(value: float | None, unit: str | None, lang: str) -> str:
     return fmt_number(float(value), decimals, lang)
 
 
-def status_cell(status: str, lang: str) -> str:
-    """Symbol and word (never colour alone); the symbol is decoration for screen readers."""
+def status_cell(status: str, lang: str, text: str | None = None) -> str:
+    """Symbol and word (never colour alone); the symbol is decoration for screen readers.
+
+    ``text``: the status row's own label (``status_nb`` / ``status_en``), which says more for a
+    passed deadline ("ikke nådd i 2020: 0,94"); default the status's word.
+    """
     value = Status(status)
+    word = text if isinstance(text, str) and text else value.label(lang)
     return (
         f'<span class="trsplan-status trsplan-status-{value}">'
-        f'<span aria-hidden="true">{value.symbol}</span> {html.escape(value.label(lang))}</span>'
+        f'<span aria-hidden="true">{value.symbol}</span> {html.escape(word)}</span>'
     )
+
+
+def row_status_cell(row: object, lang: str) -> str:
+    """:func:`status_cell` of a status-frame row (itertuples) with its own label."""
+    text = getattr(row, "status_nb" if lang == "nb" else "status_en", None)
+    return status_cell(str(getattr(row, "status")), lang, text if pd.notna(text) else None)
 
 
 def _rank(value: float | None, lang: str) -> str:
@@ -122,7 +133,7 @@ def scorecard_html(
             f'<th scope="row">{html.escape(str(row.goal_id))}<br/><small>'
             f"{html.escape(_goal_text(targets, row.goal_id, lang))}</small></th>"
             f"<td>{html.escape(indicator)}</td><td>{baseline}</td><td>{latest}</td>"
-            f"<td>{change_text}</td><td>{target}</td><td>{status_cell(row.status, lang)}</td>"
+            f"<td>{change_text}</td><td>{target}</td><td>{row_status_cell(row, lang)}</td>"
             "</tr>"
         )
     caption = "Måloppnåelse" if lang == "nb" else "Goal attainment"

@@ -170,7 +170,7 @@ def status_list(status: pd.DataFrame, geo_code: str, goal_id: str, lang: str) ->
     for row in rows.itertuples():
         reason = row.reason_nb if lang == "nb" else row.reason_en
         items.append(
-            f"<li>{html.escape(str(row.goal_id))}: {scorecard.status_cell(row.status, lang)}"
+            f"<li>{html.escape(str(row.goal_id))}: {scorecard.row_status_cell(row, lang)}"
             f" — {html.escape(str(reason) if pd.notna(reason) else '')}</li>"
         )
     return f"<ul>{''.join(items)}</ul>" if items else ""
