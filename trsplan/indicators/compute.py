@@ -29,9 +29,12 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
   ``…_lower``, ``…_upper``, ``gdp_share`` (with bounds), ``population_share``,
   ``value_added_wage_bill``, ``value_added_employment``; regions and Norway also
   ``gdp_share_ratio_gap``, ``goal_h_met``, ``goal_h_met_both_methods``. County value added
-  (11713, mainland counties) apportioned by the wage bill (99901, a PLACEHOLDER table id) and by
-  employment (13470) per industry; the national value added is the sum of the counties.
-  Population: ``population_share_norway`` (population rows).
+  (11713 gross product in basic prices, mainland counties) apportioned by the wage bill (99901,
+  a PLACEHOLDER table id) and by employment (13470) per industry. Denominator of the status
+  series: mainland Norway = the sum of the counties (like for like with the apportioned
+  numerator); ``gdp_share_ratio_norway_total`` / ``gdp_share_norway_total`` use Norway in total
+  (11713's whole-country row: with the continental shelf and the extra-regional part). Shares of
+  population use the year's average population (mean of 1 January of the year and the next).
 - ``1.5``: ``employment`` (13470 jobs by place of work, all industries), ``employment:<ind>``,
   ``location_quotient:<ind>`` and ``cluster_candidate:<ind>`` (1.0 / 0.0; LQ ≥ 1.25 and ≥
   min_jobs of ``data/definitions/clusters.yaml``) for every industry with a known code (the
@@ -425,11 +428,24 @@ def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
             total[["value_added"]].rename(columns={"value_added": f"value_added_{method}"})
         )
     regional = pd.concat(totals, axis=1).reset_index()
-    regional = regional.merge(ctx.population(), on=["geo_code", "year"], how="left")
-    national = _strict_total(county_va, ["year"], "value_added")  # mainland counties
-    norway = ctx.regions.loc[ctx.regions["geo_code"] == NORWAY, ["year", "population"]]
-    national = national.merge(norway, on="year", how="left")
-    out = economy.goal_h(economy.gdp_share_ratio(regional, national))
+    population_mean = economy.mean_population(ctx.population())
+    regional = regional.merge(population_mean, on=["geo_code", "year"], how="left")
+    norway = population_mean.loc[population_mean["geo_code"] == NORWAY, ["year", "population"]]
+    accounts_national = inputs.national_accounts(t11713).merge(norway, on="year", how="left")
+    # the status uses mainland Norway (the sum of the counties the region's share comes from);
+    # Norway in total (with the shelf and the extra-regional part) is shown beside it
+    mainland = accounts_national.rename(columns={"value_added_mainland": "value_added"})
+    out = economy.goal_h(economy.gdp_share_ratio(regional, mainland))
+    total = accounts_national.rename(columns={"value_added_norway": "value_added"})
+    if total["value_added"].notna().any():
+        whole = economy.gdp_share_ratio(regional, total)
+        keep = whole[["geo_code", "year", "gdp_share_ratio", "gdp_share"]].rename(
+            columns={
+                "gdp_share_ratio": "gdp_share_ratio_norway_total",
+                "gdp_share": "gdp_share_norway_total",
+            }
+        )
+        out = out.merge(keep, on=["geo_code", "year"], how="left")
     measures = economy.MEASURES | economy.GOAL_H_MEASURES
     sources = dict.fromkeys(measures, ";".join(tables))
     bounds = {

@@ -60,6 +60,13 @@ ACCOUNTS_11713: dict[str, str] = {
 }
 NATIONAL_11713 = "0"  # «Hele landet» (with the continental shelf)
 SHELF_11713 = "23"  # «Kontinentalsokkelen»
+#: 11713 region codes (prefix ``F-``/``K-`` stripped) of the whole country and of the shelf.
+NATIONAL_CODES_11713 = frozenset({"0", "00", "0000"})
+SHELF_CODES_11713 = frozenset({"23", "2300"})
+#: A county in 11713: two digits, not Svalbard/Jan Mayen (21, 22), the shelf (23) or another
+#: non-county code (24-29, 99). Anything else (the country, «Fastlands-Norge», «Fylkene i alt»,
+#: «Uoppgitt», ``Rest``) is an aggregate or a residual and is never summed as a county.
+COUNTY_CODE_11713 = r"^(?:0[1-9]|1[0-9]|20|[3-5][0-9])$"
 TOTAL_INDUSTRIES = ("00-99", "01-99")  # the all-industries codes of 08316 / 07091 / 11713
 TOTAL = "total"
 #: The municipal wage bill by place of work: a PLACEHOLDER table id (no real StatBank table was
@@ -273,17 +280,25 @@ def casework(t14304: pd.DataFrame) -> pd.DataFrame:
     return _wide(tidy, ["code", "year"], list(CASEWORK_14304.values()))
 
 
+def _region_11713(codes: pd.Series) -> pd.Series:
+    """11713 region codes without a codelist prefix ("F-50" → "50")."""
+    return codes.astype("string").str.strip().str.replace(r"^[KFkf][-._]", "", regex=True)
+
+
 def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     """``county, year, industry, value_added, wage_costs, employment_1000`` for the counties of
-    each year (11713, NOK million). The country ("0"), the continental shelf ("23") and the
-    all-industries total ("00-99") are left out: the county rows partition mainland value added.
+    each year (11713, NOK million). Only county codes (:data:`COUNTY_CODE_11713`) are kept: the
+    country, the continental shelf, Svalbard, «Fastlands-Norge» or a counties' total are
+    aggregates, never counties. The all-industries total ("00-99") is left out: the county
+    industry rows partition mainland value added.
     """
     rows = t11713[t11713["ContentsCode"].isin(list(ACCOUNTS_11713))]
-    rows = rows[~rows["Region"].isin([NATIONAL_11713, SHELF_11713])]
+    region = _region_11713(rows["Region"])
+    rows = rows[region.str.fullmatch(COUNTY_CODE_11713).fillna(False).astype(bool)]
     rows = rows[~rows["NACE2007"].isin(TOTAL_INDUSTRIES)]
     tidy = pd.DataFrame(
         {
-            "county": rows["Region"].astype("string").str.replace(r"^F-", "", regex=True),
+            "county": _region_11713(rows["Region"]),
             "year": rows["Tid"].astype("int64"),
             "industry": rows["NACE2007"].astype("string"),
             "measure": rows["ContentsCode"].map(ACCOUNTS_11713).astype("string"),
@@ -293,6 +308,49 @@ def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     wide = _wide(tidy, ["county", "year", "industry"], list(ACCOUNTS_11713.values()))
     # a county without figures in a year (it did not exist then: status ".") is not a county then
     return wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
+
+
+def national_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
+    """``year, value_added_mainland, value_added_norway, value_added_shelf,
+    value_added_extra_regional`` (11713 «BNPB», gross product in basic prices, NOK million).
+
+    - mainland (Fastlands-Norge as 11713 distributes it): the strict sum of the county industry
+      rows (:func:`county_accounts`) — what the region's apportioned value added is a part of;
+    - Norway: the whole-country row (all industries: the "00-99" cell, else the strict sum of
+      its industries), which adds the continental shelf and the extra-regional part;
+    - shelf: the «Kontinentalsokkelen» row, likewise; extra-regional = Norway − mainland − shelf
+      (what belongs to no county and not to the shelf, e.g. Svalbard, embassies abroad).
+    A column is NaN where 11713 lacks the row (a real response may leave the country out).
+    """
+    counties = county_accounts(t11713)
+    mainland = counties.groupby("year", sort=True)["value_added"]
+    out = mainland.sum().mask(counties["value_added"].isna().groupby(counties["year"]).any())
+    out = out.rename("value_added_mainland").reset_index()
+    va = t11713[t11713["ContentsCode"] == "BNPB"]
+    region = _region_11713(va["Region"])
+    for column, codes in (
+        ("value_added_norway", NATIONAL_CODES_11713),
+        ("value_added_shelf", SHELF_CODES_11713),
+    ):
+        out = out.merge(_all_industries(va[region.isin(list(codes))], column), on="year", how="left")
+    out["value_added_extra_regional"] = (
+        out["value_added_norway"] - out["value_added_mainland"] - out["value_added_shelf"]
+    )
+    return out
+
+
+def _all_industries(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``year, <column>``: the all-industries cell, else the strict sum of the industry cells."""
+    years = rows["Tid"].astype("int64")
+    total = rows[rows["NACE2007"].isin(TOTAL_INDUSTRIES)]
+    if len(total):
+        out = total.assign(year=years[total.index])[["year", "value"]]
+        out = out.groupby("year", sort=True)["value"].sum(min_count=1)
+    else:
+        value = rows["value"].astype("float64")
+        out = value.groupby(years).sum().mask(value.isna().groupby(years).any())
+    out = out.rename(column).rename_axis("year").reset_index()
+    return out.astype({"year": "int64", column: "float64"})
 
 
 def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:
