@@ -44,10 +44,12 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
   ``shift_share_industry_mix``, ``shift_share_regional`` (summed over industries; they add up to
   the change). Norway is the LQ and shift-share reference, so its LQ is 1 in every industry.
 - ``3`` / ``3.4`` / ``1``: ``new_enterprises`` (3.4; 08316), ``new_enterprises_per_1000`` (÷
-  population on 1 January), ``startup_rate`` (÷ establishments on 1 January, 07091: a proxy for
-  the enterprise stock), ``expected_startups`` and ``startup_rate_industry_adjusted`` (national
-  start rates per industry; with only the all-industries totals, as in the demo, this is the start
-  rate relative to the national one), ``firms`` (07091 establishments), ``net_firm_growth`` and
+  population on 1 January), ``startup_rate`` (new enterprises ÷ establishments (bedrifter) on 1
+  January, 07091: establishments stand in for the enterprise stock, and reports say so),
+  ``expected_startups`` and ``startup_rate_industry_adjusted`` (national start rates per industry)
+  only when 08316 and 07091 share detailed industries — with the all-industries totals only, as
+  in the demo, they are not computed (the ratio would be the plain rate ÷ the national rate),
+  ``firms`` (07091 establishments), ``net_firm_growth`` and
   ``net_firm_growth_pct`` (the previous year re-keyed to the year's codes, so mergers are not
   growth), ``business_index`` (goal 1; weights in ``data/definitions/startup_index.yaml``;
   regions scored against the municipal distribution).
@@ -578,11 +580,13 @@ def _goals_3(ctx: _Context) -> list[pd.DataFrame]:
         cols = ["new_enterprises", "expected_startups", "firms"]
         sums = _aggregate(adjusted.rename(columns={"geo_code": "code"}), ctx.members, cols)
         rates = business.startup_rates(sums)
-        parts.append(
-            rates[["geo_code", "year", "expected_startups", "startup_rate"]].assign(
-                startup_rate_industry_adjusted=rates["startup_rate_industry_adjusted"]
-            )
-        )
+        keep = ["geo_code", "year", "startup_rate"]
+        # with the all-industries totals only, "expected" starts are the national rate times the
+        # stock: the "adjusted" rate would be the plain rate ÷ the national rate, not an
+        # industry adjustment, so it is computed only from detailed industries
+        if set(cells["industry"]) - {inputs.TOTAL}:
+            keep += ["expected_startups", "startup_rate_industry_adjusted"]
+        parts.append(rates[keep])
     if firms is not None:
         stock = _firms_with_previous(_strict_total(firms, ["code", "year"], "firms"))
         sums = _aggregate(stock, ctx.members, ["firms", "firms_previous"])
