@@ -191,7 +191,11 @@ def compute_store(
     if NORWAY not in region_ids:
         region_ids = [*region_ids, NORWAY]
 
-    members = population.membership(region_ids, years)
+    functional = functional_members(snapshot, years, to_year)
+    members = pd.concat(
+        [population.membership(region_ids, years), _in_year_codes(functional, years, to_year)],
+        ignore_index=True,
+    )
     regions = population.derive(population.aggregate(muni, members, population.ADDITIVE))
     norway_pop = regions.loc[regions["geo_code"] == NORWAY, ["year", "population"]]
     norway_pop = norway_pop.rename(columns={"population": "norway_population"})
@@ -211,6 +215,14 @@ def compute_store(
         wide = wide.merge(norway_pop, on="year", how="left")
         wide["population_share_norway"] = wide["population"] / wide["norway_population"] * 100
         wide["geo_name"] = _names(wide["geo_code"], level, to_year)
+        if level == "region":  # the commuting-rule comparators are ranked on growth only
+            wide = wide.assign(
+                **{
+                    c: wide[c].where(~wide["geo_code"].isin(COMMUTING_IDS))
+                    for c in population.GOAL_5_1_MEASURES
+                    if c in wide.columns
+                }
+            )
         measures = dict(population.MEASURES)
         if level == "region":
             measures |= population.GOAL_5_1_MEASURES
@@ -234,6 +246,7 @@ def compute_store(
         municipal=municipal,
         regions=regions,
         members=pd.concat([inputs.municipal_members(years, to_year), members], ignore_index=True),
+        functional=functional,
     )
     for theme in THEMES:
         frames.extend(theme(ctx))
@@ -252,8 +265,69 @@ def _names(codes: pd.Series, level: str, year: int) -> pd.Series:
     if level == "municipality":
         lookup = {c: geography.name(c, year) for c in unique}
     else:
-        lookup = {c: geography.region_info(c)["label_nb"] for c in unique}
+        lookup = {c: region_label(c) for c in unique}
     return codes.map(lookup)
+
+
+#: The comparator city regions built by the commuting rule (regions.yaml ``commuting_regions``).
+COMMUTING_REGIONS, COMMUTING_THRESHOLD = commuting.load_commuting_regions()
+COMMUTING_IDS: tuple[str, ...] = tuple(r.id for r in COMMUTING_REGIONS)
+
+
+def region_label(code: str, lang: str = "nb") -> str:
+    """The label of a region of regions.yaml or of a commuting-rule comparator."""
+    for r in COMMUTING_REGIONS:
+        if r.id == code:
+            return r.label_nb if lang == "nb" else r.label_en
+    info = geography.region_info(code)
+    return str(info["label_nb"] if lang == "nb" else info["label_en"])
+
+
+def functional_members(snapshot: Snapshot, years: Sequence[int], to_year: int) -> pd.DataFrame:
+    """``geo_code, year, code, weight`` of the commuting-rule comparators in ``to_year`` codes
+    (empty without 03321): the rule of goal 3.1 on the matrix re-keyed to ``to_year`` codes, the
+    denominators the employed residents of 08536 where the snapshot has it."""
+    t03321 = inputs.table(snapshot, "03321")
+    if t03321 is None or not COMMUTING_REGIONS:
+        return pd.DataFrame(columns=["geo_code", "year", "code", "weight"])
+    keyed = _keyed_matrix(inputs.commuting_matrix(t03321), to_year)
+    totals = None
+    t08536 = inputs.table(snapshot, "08536")
+    if t08536 is not None:
+        employed = inputs.employment_totals(t08536)[["code", "year", "employed_residents"]]
+        totals = _aggregate(
+            employed, inputs.municipal_members(list(years), to_year), ["employed_residents"]
+        )
+    return commuting.commuting_region_members(
+        keyed, COMMUTING_REGIONS, COMMUTING_THRESHOLD, totals, years
+    )
+
+
+def _keyed_matrix(matrix: pd.DataFrame, to_year: int) -> pd.DataFrame:
+    """The 03321 matrix in ``to_year`` codes in both dimensions."""
+    keyed = geography.harmonise(
+        matrix, to_year, code_col="residence", year_col="year", value_cols=["employed"]
+    )
+    keyed = geography.harmonise(
+        keyed, to_year, code_col="workplace", year_col="year", value_cols=["employed"]
+    )
+    return keyed.astype({"residence": "string", "workplace": "string"})
+
+
+def _in_year_codes(functional: pd.DataFrame, years: Sequence[int], to_year: int) -> pd.DataFrame:
+    """Members in ``to_year`` codes → the codes of each year that make them up (weighted)."""
+    if functional.empty:
+        return functional
+    parts = inputs.municipal_members(list(years), to_year).rename(
+        columns={"geo_code": "_today", "weight": "_w"}
+    )
+    joined = functional.rename(columns={"code": "_today"}).merge(
+        parts, on=["_today", "year"], how="inner"
+    )
+    joined["weight"] = joined["weight"] * joined["_w"]
+    return joined[["geo_code", "year", "code", "weight"]].astype(
+        {"geo_code": "string", "code": "string", "year": "int64", "weight": "float64"}
+    )
 
 
 # --- The shared context and row builders ------------------------------------------------------
@@ -271,20 +345,22 @@ class _Context:
     municipal: pd.DataFrame  # the same in to_year codes, derived (geo_code, …)
     regions: pd.DataFrame  # regional and national sums (geo_code, …)
     members: pd.DataFrame  # municipal (→ to_year) + regional members, each year's codes
+    functional: pd.DataFrame = field(default_factory=pd.DataFrame)  # commuting rule, to_year
     _vintage: dict[int, pd.DataFrame] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
 
     def vintage_members(self, vintage: int) -> pd.DataFrame:
         """Members for a table on the codes of ``vintage`` (cached)."""
         if vintage not in self._vintage:
-            self._vintage[vintage] = inputs.vintage_members(
-                self.region_ids, self.years, vintage, self.to_year
-            )
+            frame = inputs.vintage_members(self.region_ids, self.years, vintage, self.to_year)
+            if vintage == self.to_year and not self.functional.empty:
+                frame = pd.concat([frame, self.functional], ignore_index=True)
+            self._vintage[vintage] = frame
         return self._vintage[vintage]
 
     @property
     def region_set(self) -> set[str]:
-        return set(self.region_ids)
+        return set(self.region_ids) | set(COMMUTING_IDS)
 
     def population(self) -> pd.DataFrame:
         """``geo_code, year, population`` of every geography (municipalities in to_year codes)."""
@@ -301,7 +377,7 @@ class _Context:
         for code in pd.unique(codes):
             if code not in self._names:
                 self._names[code] = (
-                    geography.region_info(code)["label_nb"]
+                    region_label(code)
                     if code in self.region_set
                     else geography.name(code, self.to_year)
                 )
@@ -492,10 +568,16 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
     ]
     parts = [total, counts]
     clusters = industry.base_year_clusters(lq, int(years[0]))
-    parts.extend(
-        industry.cluster_regional_shift(by_geo, clusters, int(years[0]), int(end))
-        for end in years[1:]
-    )
+    if len(years) > 1:
+        parts.append(
+            pd.concat(
+                [
+                    industry.cluster_regional_shift(by_geo, clusters, int(years[0]), int(end))
+                    for end in years[1:]
+                ],
+                ignore_index=True,
+            )
+        )
     if shifts:
         shift = pd.concat(shifts, ignore_index=True)
         cols = ["employment_change", *industry.SHIFT_SHARE_COLUMNS]
@@ -663,12 +745,7 @@ def _commuting(
     ctx: _Context, matrix: pd.DataFrame, totals: pd.DataFrame | None
 ) -> list[pd.DataFrame]:
     """Municipal and regional commuting figures from the matrix re-keyed to ``to_year`` codes."""
-    keyed = geography.harmonise(
-        matrix, ctx.to_year, code_col="residence", year_col="year", value_cols=["employed"]
-    )
-    keyed = geography.harmonise(
-        keyed, ctx.to_year, code_col="workplace", year_col="year", value_cols=["employed"]
-    ).astype({"residence": "string", "workplace": "string"})
+    keyed = _keyed_matrix(matrix, ctx.to_year)
     by_centre = centres(ctx)
     centre_list = list(dict.fromkeys(c for c in by_centre.values() if c in set(keyed["workplace"])))
     inc = commuting.in_commuters(keyed, sorted(keyed["workplace"].unique()))
