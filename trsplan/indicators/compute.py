@@ -567,17 +567,9 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
         industry.shift_share(by_geo, years[0], int(end), reference_geo=NORWAY) for end in years[1:]
     ]
     parts = [total, counts]
-    clusters = industry.base_year_clusters(lq, int(years[0]))
-    if len(years) > 1:
-        parts.append(
-            pd.concat(
-                [
-                    industry.cluster_regional_shift(by_geo, clusters, int(years[0]), int(end))
-                    for end in years[1:]
-                ],
-                ignore_index=True,
-            )
-        )
+    clusters = _cluster_growth(by_geo, lq)
+    if clusters is not None:
+        parts.append(clusters)
     if shifts:
         shift = pd.concat(shifts, ignore_index=True)
         cols = ["employment_change", *industry.SHIFT_SHARE_COLUMNS]
@@ -603,6 +595,24 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
     sources = dict.fromkeys(INDUSTRY_MEASURES, "13470")
     synthetic = inputs.synthetic(ctx.snapshot, ["13470"])
     return [_emit(ctx, wide, INDUSTRY_MEASURES, sources, synthetic)]
+
+
+def _cluster_growth(by_geo: pd.DataFrame, lq: pd.DataFrame) -> pd.DataFrame | None:
+    """Goal 1.5's target series: the clusters' regional shift since each geography's first year
+    with employment (2015 for most; 2020 for the membership region, whose territory 13470's
+    codes express only from then), clusters fixed in that year."""
+    known = by_geo.dropna(subset=["employment"])
+    first = known.groupby("geo_code", sort=True)["year"].min()
+    out = []
+    for base in sorted(set(first.tolist())):
+        geos = [*first.index[first == base], NORWAY]
+        part = by_geo[by_geo["geo_code"].isin(geos)]
+        clusters = industry.base_year_clusters(lq[lq["geo_code"].isin(geos)], int(base))
+        ends = sorted(y for y in part["year"].unique() if y > base)
+        out.extend(
+            industry.cluster_regional_shift(part, clusters, int(base), int(end)) for end in ends
+        )
+    return pd.concat(out, ignore_index=True) if out else None
 
 
 # --- Goals 3, 3.4 and 1: business starts ---------------------------------------------------------
