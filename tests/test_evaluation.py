@@ -130,8 +130,11 @@ def test_a_passed_deadline_is_never_shown_as_off_track():
     # 940 companies in 2025; evaluated in 2026, after both deadlines
     years = range(2014, 2026)
     store = store_of(
-        series("gdp_share_ratio", TR, {2018: 0.92, 2019: 0.93, 2020: 0.94, 2021: 0.95,
-                                       2022: 0.96, 2023: 0.97}),
+        series(
+            "gdp_share_ratio",
+            TR,
+            {2018: 0.92, 2019: 0.93, 2020: 0.94, 2021: 0.95, 2022: 0.96, 2023: 0.97},
+        ),
         series("tech_companies", TR, {y: 500.0 + 40 * (y - 2014) for y in years}),
     )
     status, _ = evaluate(store, 2026, register=EMPTY_REGISTER)
@@ -142,11 +145,16 @@ def test_a_passed_deadline_is_never_shown_as_off_track():
     assert h["status"] == "not_met" and h["status_nb"] == "ikke nådd i 2020: 0,94"
     assert h["status_en"] == "not met in 2020: 0.94"
     assert h["latest_value"] == pytest.approx(0.97) and h["latest_year"] == 2023
-    for lang, off, missed in (("nb", "ikke i rute", "ikke nådd i 2020: 0,94"),
-                              ("en", "off track", "not met in 2020: 0.94")):
+    for lang, off, missed in (
+        ("nb", "ikke i rute", "ikke nådd i 2020: 0,94"),
+        ("en", "off track", "not met in 2020: 0.94"),
+    ):
         page = scorecard.scorecard_html(status, TR, lang, store)
-        rows = [r for r in page.split("<tr>") if r.startswith('<th scope="row">H<') or
-                r.startswith('<th scope="row">4<')]
+        rows = [
+            r
+            for r in page.split("<tr>")
+            if r.startswith('<th scope="row">H<') or r.startswith('<th scope="row">4<')
+        ]
         deadline_rows = [r for r in rows if "(2020)" in r or "(2025)" in r]
         assert deadline_rows and all(off not in r for r in deadline_rows)
         assert any(missed in r and "0,97 (2023)" in r or "0.97 (2023)" in r for r in rows)

@@ -234,7 +234,9 @@ def test_cluster_regional_shift_by_hand():
     assert out.loc["s", "cluster_regional_shift_pct"] == pytest.approx(100 * 5 / 150)
     assert (out["year"] == 2020).all()
     # a missing cell makes the cluster sums missing, never a partial sum
-    emp.loc[(emp["geo_code"] == "s") & (emp["industry"] == "B") & (emp["year"] == 2020), "employment"] = float("nan")
+    emp.loc[
+        (emp["geo_code"] == "s") & (emp["industry"] == "B") & (emp["year"] == 2020), "employment"
+    ] = float("nan")
     gap = cluster_regional_shift(emp, clusters, 2015, 2020).set_index("geo_code")
     assert pd.isna(gap.loc["s", "cluster_regional_shift_pct"])
     # clusters are fixed in the base year: LQ >= threshold and jobs >= min in 2015 only

@@ -312,9 +312,7 @@ def context(series: pd.Series | None = None, *, as_of: int | None = None) -> Ass
         en += f"; trend {span}: {_fmt(trend.slope)} a year"
         nb += f"; trend {span}: {_fmt(trend.slope)} per år"
     slope = None if trend is None else trend.slope
-    return _a(
-        Status.CONTEXT, "context", en, nb, year=latest_year, value=latest, slope=slope
-    )
+    return _a(Status.CONTEXT, "context", en, nb, year=latest_year, value=latest, slope=slope)
 
 
 def _a(status: Status, rule: str, en: str, nb: str, **kw: Any) -> Assessment:

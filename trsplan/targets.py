@@ -417,9 +417,7 @@ class _Parser:
     def operationalisation(self, node: Node | None, where: str) -> Operationalisation | None:
         if node is None:
             return None
-        fields = self.mapping(
-            node, where, "an operationalisation", _OPERATIONALISATION_FIELDS, ()
-        )
+        fields = self.mapping(node, where, "an operationalisation", _OPERATIONALISATION_FIELDS, ())
         texts = [self.text_field(fields, k, where, required=True) or "" for k in fields]
         values = dict(zip(fields, texts, strict=True))
         return Operationalisation(**values)

@@ -261,8 +261,16 @@ def cluster_regional_shift(
         cells[["shift_share_regional", "e0", "e1"]], [cells["geo_code"], cells["year"]]
     )
     sums["cluster_regional_shift_pct"] = _ratio(sums["shift_share_regional"], sums["e0"]) * 100
-    sums = sums.rename(columns={"shift_share_regional": "cluster_regional_shift", "e1": "cluster_jobs"})
-    cols = ["geo_code", "year", "cluster_jobs", "cluster_regional_shift", "cluster_regional_shift_pct"]
+    sums = sums.rename(
+        columns={"shift_share_regional": "cluster_regional_shift", "e1": "cluster_jobs"}
+    )
+    cols = [
+        "geo_code",
+        "year",
+        "cluster_jobs",
+        "cluster_regional_shift",
+        "cluster_regional_shift_pct",
+    ]
     return sums[cols]
 
 

@@ -332,7 +332,9 @@ def national_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
         ("value_added_norway", NATIONAL_CODES_11713),
         ("value_added_shelf", SHELF_CODES_11713),
     ):
-        out = out.merge(_all_industries(va[region.isin(list(codes))], column), on="year", how="left")
+        out = out.merge(
+            _all_industries(va[region.isin(list(codes))], column), on="year", how="left"
+        )
     out["value_added_extra_regional"] = (
         out["value_added_norway"] - out["value_added_mainland"] - out["value_added_shelf"]
     )

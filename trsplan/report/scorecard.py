@@ -48,7 +48,7 @@ def status_cell(status: str, lang: str, text: str | None = None) -> str:
 def row_status_cell(row: object, lang: str) -> str:
     """:func:`status_cell` of a status-frame row (itertuples) with its own label."""
     text = getattr(row, "status_nb" if lang == "nb" else "status_en", None)
-    return status_cell(str(getattr(row, "status")), lang, text if pd.notna(text) else None)
+    return status_cell(str(row.status), lang, text if pd.notna(text) else None)
 
 
 def _rank(value: float | None, lang: str) -> str:

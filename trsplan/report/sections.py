@@ -8,11 +8,16 @@ the indicator store, status and forecast frames and draws them with the shared f
 from __future__ import annotations
 
 import html
+from functools import cache
+from typing import Any
 
 import pandas as pd
+import yaml
 
-from trsplan import geography
+from trsplan.indicators.compute import COMMUTING_IDS
+from trsplan.indicators.evaluation import RANKED_AS
 from trsplan.indicators.store import select
+from trsplan.paths import data_dir
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
 from trsplan.report.text import fmt_number, label, unit_label
@@ -105,8 +110,13 @@ def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, l
 
 
 def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
-    """The city regions (and Norway) ranked on the indicator in the latest year with data."""
-    regions = [r for r in geography.region_ids() if r != "trondheimsregionen" or r == geo_code]
+    """The city regions (and Norway) ranked on the indicator in the latest year with data.
+
+    The regions are the six built by the 10 % commuting rule (one rule for all, each once); the
+    reported region's stand-in is highlighted. The membership and fixed-territory series are not
+    in this chart (they are shown in the goal's own time series)."""
+    regions = list(COMMUTING_IDS)
+    own = RANKED_AS.get(geo_code, geo_code)
     rows = select(store, geo_code=[*regions, "norge"], indicator_id=indicator_id)
     rows = rows.dropna(subset=["value"])
     if rows.empty:
@@ -117,11 +127,11 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
         return ""
     names = latest_rows["geo_code"].map(lambda c: geo_name(store, c, lang))
     values = latest_rows.set_index(names)["value"]
-    highlight = names[latest_rows["geo_code"] == geo_code]
+    highlight = names[latest_rows["geo_code"] == own]
     title = (
-        f"{indicator_label(indicator_id, lang)}, byregioner {latest}"
+        f"{indicator_label(indicator_id, lang)}, byregioner (10 %-regelen for pendling) {latest}"
         if lang == "nb"
-        else f"{indicator_label(indicator_id, lang)}, city regions {latest}"
+        else f"{indicator_label(indicator_id, lang)}, city regions (10 % commuting rule) {latest}"
     )
     unit = str(latest_rows["unit"].iloc[0])
     fig = figures.bar_chart(
@@ -235,3 +245,49 @@ def methods_html(store: pd.DataFrame, lang: str) -> str:
         for r in rows.sort_values("indicator_id").itertuples()
     )
     return f'<table class="trsplan-methods"><thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+@cache
+def _methods() -> tuple[dict[str, Any], ...]:
+    path = data_dir() / "methods.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(raw.get("items", ()))
+
+
+def operationalisations(lang: str) -> list[tuple[str, str, str]]:
+    """(goal id, the plan's words, our reading) for every target with an operationalisation,
+    once per goal and reading (3.2's three targets share one)."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for target in load_targets().targets():
+        op = target.operationalisation
+        if op is None:
+            continue
+        reading = op.reading_nb if lang == "nb" else op.reading_en
+        out.setdefault((target.goal_id, reading), (target.goal_id, op.plan_words, reading))
+    return list(out.values())
+
+
+def definitions_html(lang: str) -> str:
+    """The methods section's definitions (data/methods.yaml) and the targets' operationalisations
+    (data/targets.yaml): the plan's own words beside our reading of them."""
+    parts = []
+    for item in _methods():
+        parts.append(f"<h3>{html.escape(str(item[f'title_{lang}']))}</h3>")
+        parts.append(f"<p>{html.escape(str(item[f'text_{lang}']))}</p>")
+    rows = "".join(
+        f"<tr><th scope='row'>{html.escape(goal)}</th><td>«{html.escape(words)}»</td>"
+        f"<td>{html.escape(reading)}</td></tr>"
+        for goal, words, reading in operationalisations(lang)
+    )
+    head = (
+        "<tr><th>Mål</th><th>Planens ord</th><th>Operasjonalisering (vår lesning)</th></tr>"
+        if lang == "nb"
+        else "<tr><th>Goal</th><th>The plan's words</th>"
+        "<th>Operationalisation (our reading)</th></tr>"
+    )
+    caption = "Operasjonalisering av mål" if lang == "nb" else "Operationalisation of targets"
+    parts.append(
+        f'<table class="trsplan-methods"><caption>{caption}</caption><thead>{head}</thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return "\n".join(parts)
