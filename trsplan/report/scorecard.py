@@ -155,7 +155,7 @@ def summary_text(status: pd.DataFrame, geo_code: str, name: str, year: int, lang
     """A short summary generated only from the status rows."""
     counts = status_counts(status, geo_code)
     total = sum(counts.values())
-    assessed = total - counts["not_assessed"]
+    assessed = total - counts["not_assessed"] - counts["context"]  # context is shown, not judged
     parts = [f"{counts[s]} {Status(s).label(lang)}" for s in STATUS_ORDER if counts[s]]
     if lang == "nb":
         return (
