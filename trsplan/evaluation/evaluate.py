@@ -11,10 +11,12 @@ Which series
   ``business_index``; 3.2's targets are on the percentile of the mean days,
   ``building_case_percentile``; ``location_quotient`` → every ``location_quotient:<industry>``,
   one status per industry). The series is the store's values up to ``year``.
-- ``rank_best`` targets ("best among the city regions") are judged on the rank (1 = best) of the
-  region among :data:`CITY_REGIONS` each year: higher values are better unless the indicator's
-  unit is a rank or days. ``trondheimsregionen-2020`` is ranked in the place of
-  ``trondheimsregionen``. Norway is not a city region and gets no status for these targets.
+- ``rank_best`` targets ("best among the city regions") are judged on the rank (1 = best) among
+  :data:`CITY_REGIONS` each year — the six comparators built by the 10 % commuting rule from
+  03321, one rule for all: higher values are better unless the indicator's unit is a rank or
+  days. The membership and fixed-territory regions are never ranked with them; their rows carry
+  the rank of the commuting-rule region that stands for them (:data:`RANKED_AS`), and the reason
+  names it. Norway is not a city region and gets no status for these targets.
 - ``basis``: ``ratio_to_baseline`` and ``cumulative_since_baseline`` are applied by
   :func:`.status.assess`; the status frame's ``latest_value`` / ``previous_value`` are on
   the same scale (the ratio, the cumulative sum since the baseline year).
@@ -61,7 +63,13 @@ from trsplan import geography
 from trsplan.evaluation import status as st
 from trsplan.evaluation.register import REGION, REGISTER_GOAL_IDS, load_register, qualitative_status
 from trsplan.evaluation.targets import Target, Targets, load_targets
-from trsplan.indicators.compute import NORWAY, store_indicator
+from trsplan.indicators.compute import (
+    COMMUTING_IDS,
+    COMMUTING_REGIONS,
+    NORWAY,
+    region_label,
+    store_indicator,
+)
 
 try:  # forecasts are tiny problems: BLAS threads only slow them down
     from threadpoolctl import threadpool_limits
@@ -76,17 +84,15 @@ __all__ = [
     "evaluate",
 ]
 
-#: The city regions the plan compares with ("best among city regions").
-CITY_REGIONS: tuple[str, ...] = (
-    "trondheimsregionen",
-    "oslo",
-    "bergen",
-    "stavanger",
-    "kristiansand",
-    "tromso",
-)
-#: Regions ranked in the place of another (a fixed territory of the same region).
-RANKED_AS: dict[str, str] = {"trondheimsregionen-2020": "trondheimsregionen"}
+#: The city regions the plan compares with ("best among city regions"): the six comparators
+#: built each year by the 10 % commuting rule (regions.yaml ``commuting_regions``), one rule
+#: for all, so that the ranking is like for like.
+CITY_REGIONS: tuple[str, ...] = COMMUTING_IDS
+#: Membership and fixed-territory regions are never ranked with them; their reports show the
+#: rank of the commuting-rule region that stands for them, labelled as such.
+RANKED_AS: dict[str, str] = {
+    other: r.id for r in COMMUTING_REGIONS for other in r.stands_for if other != r.id
+}
 #: (goal id, targets.yaml indicator id) also judged for every municipality.
 MUNICIPAL_TARGETS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -227,7 +233,9 @@ def evaluate(
                             continue
                         row, fc = _assess(goal.id, index, target, sid, geo, series[geo], year)
                         _note_estimates(row, estimates.get((sid, geo), {}))
-                        row["geo_level"] = levels[geo]
+                        row["geo_level"] = levels.get(geo, "region")
+                        if geo in RANKED_AS and target.direction == "rank_best":
+                            _label_proxy(row, RANKED_AS[geo])
                         rows.append(row)
                         if fc is not None:
                             forecasts.append(fc)
@@ -303,9 +311,12 @@ def _store_ids(target_indicator: str, ids: set[str]) -> list[str]:
 
 
 def _skip(target: Target, sid: str, geo: str) -> bool:
-    """Norway is not judged on rankings among city regions or on its own reference measures."""
+    """Norway is not judged on rankings among city regions or on its own reference measures;
+    the commuting-rule comparators are judged on the rankings only."""
+    if geo in CITY_REGIONS:
+        return target.direction != "rank_best"
     if geo != NORWAY:
-        return target.direction == "rank_best" and geo not in (*CITY_REGIONS, *RANKED_AS)
+        return target.direction == "rank_best" and geo not in RANKED_AS
     if target.direction == "rank_best":
         return True
     return any(sid.startswith(p) if p.endswith(":") else sid == p for p in REFERENCE_INDICATORS)
@@ -322,17 +333,28 @@ def _series(data: pd.DataFrame, sid: str, wanted: set[str] | None) -> dict[str, 
 
 
 def _ranks(series: dict[str, pd.Series], *, lower_is_better: bool) -> dict[str, pd.Series]:
-    """Each city region's rank (1 = best) among :data:`CITY_REGIONS` per year."""
+    """Each city region's rank (1 = best) among :data:`CITY_REGIONS` per year; a region of
+    :data:`RANKED_AS` gets the rank of the commuting-rule region that stands for it (it is
+    never ranked itself, so a region appears once in a ranking)."""
     out = {}
-    for geo in (*CITY_REGIONS, *RANKED_AS):
-        if geo not in series:
-            continue
-        own = RANKED_AS.get(geo, geo)
-        peers = [series[g] for g in CITY_REGIONS if g != own and g in series]
-        frame = pd.concat([series[geo], *peers], axis=1)
-        ranked = frame.rank(axis=1, method="min", ascending=lower_is_better)
-        out[geo] = ranked.iloc[:, 0][frame.iloc[:, 0].notna()]
+    present = [g for g in CITY_REGIONS if g in series]
+    if not present:
+        return out
+    frame = pd.concat([series[g] for g in present], axis=1, keys=present)
+    ranked = frame.rank(axis=1, method="min", ascending=lower_is_better)
+    for geo in present:
+        out[geo] = ranked[geo][frame[geo].notna()]
+    for geo, proxy in RANKED_AS.items():
+        if proxy in out:
+            out[geo] = out[proxy]
     return out
+
+
+def _label_proxy(row: dict[str, Any], proxy: str) -> None:
+    """Say in the reason that the rank is that of the commuting-rule region."""
+    for lang in ("nb", "en"):
+        key = f"reason_{lang}"
+        row[key] = f"{region_label(proxy, lang)}: {row.get(key) or ''}".rstrip(": ")
 
 
 def _display(series: pd.Series, target: Target, ranked: bool) -> pd.Series:

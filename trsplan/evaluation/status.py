@@ -19,11 +19,13 @@ qualitative            register answer yes (ja)                       ✔ met (q
                        missing / not registered                       – not assessed
 any quantitative       no value (after dropping missing values)       – not assessed (no_data)
 at_least / at_most,    value in the deadline year satisfies           ✔ met (deadline_passed)
-deadline ≤ latest      … does not satisfy                             ✖ off track, "missed"
-year                   no value for the deadline year                 – not assessed
+deadline ≤ latest      … does not satisfy                             ✖ not met (deadline_passed)
+year, or deadline      no value for the deadline year (not yet        – not assessed
+before the evaluated   published) — never a forecast, never "off       (deadline_passed)
+year (``as_of``)       track"
 at_least / at_most,    fewer than 4 points (forecast.MIN_OBS)         – not assessed (too_short)
 deadline > latest      latest value satisfies and the linear slope    ✔ met (already_met)
-year                   keeps it (≥ 0 for at_least, ≤ 0 for at_most)
+year and ≥ as_of       keeps it (≥ 0 for at_least, ≤ 0 for at_most)
                        P ≥ 0.6 (P_ON_TRACK)                           ↗ on track (forecast)
                        0.3 ≤ P < 0.6 (P_AT_RISK)                      ⚠ at risk (forecast)
                        P < 0.3                                        ✖ off track (forecast)
@@ -39,7 +41,14 @@ increase / decrease    OLS slope over the latest TREND_WINDOW (5)     ↗ on tra
                        fewer than 4 points in the window              – not assessed (too_short)
 rank_best              latest rank (1 = best; pass ranks) is 1        ✔ met (rank)
                        any other rank                                 ✖ off track (rank)
+context (no target     the indicator is shown with its trend only     · context (context)
+in the plan)
 =====================  =============================================  ===========================
+
+Passed deadlines: a target whose deadline lies before the evaluated year is judged once and for
+all on its outcome in the deadline year ("ikke nådd i 2020: 0,94" / "not met in 2020: 0.94");
+its status is ``not_met`` (or ``met``), never "off track", and reports show the latest value
+beside it. :func:`context` gives the status of an indicator the plan sets no target for.
 
 ``basis: ratio_to_baseline`` divides the series by its value in ``baseline_year`` first (missing
 or zero baseline value → not assessed) and then follows the rows for its direction and deadline.
@@ -92,6 +101,7 @@ __all__ = [
     "StatusInputError",
     "TargetLike",
     "assess",
+    "context",
     "legend",
     "normalise_answer",
 ]
@@ -117,13 +127,16 @@ LANGS = ("nb", "en")
 
 
 class Status(StrEnum):
-    """The five statuses. ``str(Status.MET) == "met"``."""
+    """The statuses. ``str(Status.MET) == "met"``. ``NOT_MET`` is only for a passed deadline;
+    ``CONTEXT`` only for an indicator without a target in the plan (shown, never judged)."""
 
     MET = "met"
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
+    NOT_MET = "not_met"
     NOT_ASSESSED = "not_assessed"
+    CONTEXT = "context"
 
     @property
     def symbol(self) -> str:
@@ -142,7 +155,9 @@ _SYMBOLS = {
     Status.ON_TRACK: "↗",
     Status.AT_RISK: "⚠",
     Status.OFF_TRACK: "✖",
+    Status.NOT_MET: "✗",
     Status.NOT_ASSESSED: "–",
+    Status.CONTEXT: "·",
 }
 _LABELS = {
     "nb": {
@@ -150,25 +165,34 @@ _LABELS = {
         Status.ON_TRACK: "i rute",
         Status.AT_RISK: "i faresonen",
         Status.OFF_TRACK: "ikke i rute",
+        Status.NOT_MET: "ikke nådd",
         Status.NOT_ASSESSED: "ikke vurdert",
+        Status.CONTEXT: "kontekst (uten mål)",
     },
     "en": {
         Status.MET: "met",
         Status.ON_TRACK: "on track",
         Status.AT_RISK: "at risk",
         Status.OFF_TRACK: "off track",
+        Status.NOT_MET: "not met",
         Status.NOT_ASSESSED: "not assessed",
+        Status.CONTEXT: "context (no target)",
     },
 }
-#: Label of an off-track status whose deadline has passed.
-MISSED_LABEL = {"nb": "ikke nådd", "en": "missed"}
+#: Label of a target whose deadline has passed: "ikke nådd i 2020: 0,94".
+OUTCOME_LABEL = {
+    "nb": {True: "nådd i {year}: {value}", False: "ikke nådd i {year}: {value}"},
+    "en": {True: "met in {year}: {value}", False: "not met in {year}: {value}"},
+}
 #: Optional accent colours (colour-blind-safe Okabe–Ito); always with symbol and label.
 COLOURS = {
     Status.MET: "#009E73",
     Status.ON_TRACK: "#56B4E9",
     Status.AT_RISK: "#E69F00",
     Status.OFF_TRACK: "#D55E00",
+    Status.NOT_MET: "#D55E00",
     Status.NOT_ASSESSED: "#999999",
+    Status.CONTEXT: "#999999",
 }
 
 
@@ -211,14 +235,19 @@ class Assessment:
     @property
     def missed(self) -> bool:
         """True when the deadline has passed and the target was not met."""
-        return self.rule == "deadline_passed" and self.status is Status.OFF_TRACK
+        return self.rule == "deadline_passed" and self.status is Status.NOT_MET
 
     @property
     def symbol(self) -> str:
         return self.status.symbol
 
     def label(self, lang: str = "nb") -> str:
-        return MISSED_LABEL[_lang(lang)] if self.missed else self.status.label(lang)
+        """The status word; for a passed deadline with an outcome "ikke nådd i 2020: 0,94"."""
+        judged = self.status in (Status.MET, Status.NOT_MET)
+        if self.rule == "deadline_passed" and judged and self.year is not None:
+            text = OUTCOME_LABEL[_lang(lang)][self.status is Status.MET]
+            return text.format(year=self.year, value=_fmt_lang(self.value, lang))
+        return self.status.label(lang)
 
     def text(self, lang: str = "nb") -> str:
         """Symbol and label, never colour alone, e.g. "✖ missed"."""
@@ -248,6 +277,40 @@ def _fmt(x: float | None) -> str:
     if x is None:
         return "–"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def _fmt_lang(x: float | None, lang: str) -> str:
+    """Like :func:`_fmt`, with a decimal comma and two decimals below 100 in Norwegian."""
+    if x is None:
+        return "–"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.2f}"
+    if lang == "nb":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
+
+
+def context(series: pd.Series | None = None, *, as_of: int | None = None) -> Assessment:
+    """Status of an indicator the plan sets no target for: shown as context with its trend.
+
+    The slope over the latest :data:`TREND_WINDOW` years is reported in the reason (when there
+    are :data:`trsplan.forecast.MIN_OBS` points), but nothing is judged met or missed.
+    """
+    y = pd.Series(dtype="float64") if series is None else fc.clean_series(series)[0]
+    if as_of is not None:
+        y = y[y.index <= int(as_of)]
+    if y.empty:
+        return _a(Status.CONTEXT, "context", "no data; no target", "ingen data; uten mål")
+    latest_year, latest = int(y.index[-1]), float(y.iloc[-1])
+    window = y[y.index >= latest_year - TREND_WINDOW + 1]
+    trend = fc.linear_trend(window) if len(window) >= fc.MIN_OBS else None
+    en = f"{_fmt(latest)} in {latest_year}; no target in the plan"
+    nb = f"{_fmt(latest)} i {latest_year}; planen setter ikke mål"
+    if trend is not None:
+        span = f"{int(window.index[0])}–{latest_year}"
+        en += f"; trend {span}: {_fmt(trend.slope)} a year"
+        nb += f"; trend {span}: {_fmt(trend.slope)} per år"
+    slope = None if trend is None else trend.slope
+    return _a(Status.CONTEXT, "context", en, nb, year=latest_year, value=latest, slope=slope)
 
 
 def _a(status: Status, rule: str, en: str, nb: str, **kw: Any) -> Assessment:
@@ -283,6 +346,8 @@ def assess(
         return _a(status, "qualitative", f"registered: {ans}", f"registrert: {nb}")
 
     direction = target.direction
+    if direction == "context":
+        return context(series, as_of=as_of)
     if direction not in ("at_least", "at_most", "increase", "decrease", "rank_best"):
         raise StatusInputError(f"unknown direction {direction!r}")
     basis = getattr(target, "basis", "level") or "level"
@@ -412,26 +477,9 @@ def assess(
         )
 
     deadline = int(deadline)
-    if deadline <= latest_year:
-        if deadline not in y.index:
-            return _not_assessed(
-                "deadline_passed",
-                f"no value for the deadline year {deadline}",
-                f"ingen verdi for friståret {deadline}",
-                target_value=goal,
-            )
-        outcome = float(y.loc[deadline])
-        ok = fc.satisfies(outcome, goal, direction)
-        return _a(
-            Status.MET if ok else Status.OFF_TRACK,
-            "deadline_passed",
-            f"{_fmt(outcome)} in {deadline} against {_fmt(goal)}"
-            + ("" if ok else " (deadline passed)"),
-            f"{_fmt(outcome)} i {deadline} mot {_fmt(goal)}" + ("" if ok else " (fristen er ute)"),
-            year=deadline,
-            value=outcome,
-            target_value=goal,
-        )
+    evaluated = latest_year if as_of is None else max(int(as_of), latest_year)
+    if deadline <= latest_year or deadline < evaluated:
+        return _deadline_passed(y, goal, direction, deadline, latest_year, latest)
 
     # deadline in the future
     if forecast is None:
@@ -473,4 +521,34 @@ def assess(
         probability=p,
         slope=slope,
         **kw,
+    )
+
+
+def _deadline_passed(
+    y: pd.Series, goal: float, direction: str, deadline: int, latest_year: int, latest: float
+) -> Assessment:
+    """A passed deadline: the outcome in the deadline year decides, once; the latest beside."""
+    beside_en = f"; latest {_fmt(latest)} in {latest_year}" if latest_year != deadline else ""
+    beside_nb = f"; siste {_fmt(latest)} i {latest_year}" if latest_year != deadline else ""
+    if deadline not in y.index:
+        when_en = "not yet published" if deadline > latest_year else "missing"
+        when_nb = "ikke publisert ennå" if deadline > latest_year else "mangler"
+        return _not_assessed(
+            "deadline_passed",
+            f"the deadline was {deadline}; its value is {when_en}{beside_en}",
+            f"fristen var {deadline}; verdien for {deadline} {when_nb}{beside_nb}",
+            target_value=goal,
+        )
+    outcome = float(y.loc[deadline])
+    ok = fc.satisfies(outcome, goal, direction)
+    word_en = "met" if ok else "not met"
+    word_nb = "nådd" if ok else "ikke nådd"
+    return _a(
+        Status.MET if ok else Status.NOT_MET,
+        "deadline_passed",
+        f"{word_en} in {deadline}: {_fmt(outcome)} against {_fmt(goal)}{beside_en}",
+        f"{word_nb} i {deadline}: {_fmt(outcome)} mot {_fmt(goal)}{beside_nb}",
+        year=deadline,
+        value=outcome,
+        target_value=goal,
     )

@@ -14,7 +14,7 @@ from trsplan import geography
 from trsplan.errors import YearOutOfRangeError
 from trsplan.evaluation.evaluate import _LEVEL_ORDER, _missing
 from trsplan.evaluation.targets import Targets, load_targets
-from trsplan.indicators.compute import NORWAY
+from trsplan.indicators.compute import NORWAY, region_label
 from trsplan.indicators.store import STORE_COLUMNS
 
 __all__ = ["TABLE_COLUMNS", "check_year", "indicator_table", "region_filter", "year_range"]
@@ -160,6 +160,6 @@ def indicator_table(
 
 def _name(code: str, year: int) -> str:
     try:
-        return geography.region_info(code)["label_nb"]
+        return region_label(code)
     except KeyError:
         return geography.name(code, year)

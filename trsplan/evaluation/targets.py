@@ -22,6 +22,11 @@ Target semantics (used by the evaluation code):
   ``baseline_year`` through the evaluated year Y and compares the sum with
   ``value × (Y − baseline_year + 1)`` (goal 5.1: growth from the population on 1 January 2010).
 - ``deadline``: the year by which the target must be met; null means it is checked every year.
+- ``direction: context``: the plan sets no target; the indicator is shown with its trend and is
+  never judged met or missed (goal 5.3).
+- ``operationalisation``: where a target is our reading of the plan's words, the plan's own
+  words (``plan_words``, quoted) and the reading (``reading_nb`` / ``reading_en``); reports show
+  them in the methods section.
 
 **Size.** Over 500 lines for now: the hand-written parser here is being replaced by a pydantic
 schema (issue 9, items 2-3); left as is until then.
@@ -55,6 +60,7 @@ __all__ = [
     "YEAR_MIN",
     "Goal",
     "Indicator",
+    "Operationalisation",
     "PlanSource",
     "Target",
     "Targets",
@@ -63,7 +69,14 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("quantitative", "qualitative", "not_available")
-DIRECTIONS: tuple[str, ...] = ("at_least", "at_most", "increase", "decrease", "rank_best")
+DIRECTIONS: tuple[str, ...] = (
+    "at_least",
+    "at_most",
+    "increase",
+    "decrease",
+    "rank_best",
+    "context",
+)
 #: Directions that compare with a number; the others are trend or ranking goals with value null.
 NUMERIC_DIRECTIONS: tuple[str, ...] = ("at_least", "at_most")
 UNITS: tuple[str, ...] = (
@@ -99,7 +112,8 @@ _GOAL_OPTIONAL = (
     "note",
 )
 _TARGET_REQUIRED = ("indicator", "value", "unit", "deadline", "direction")
-_TARGET_OPTIONAL = ("basis", "baseline_year", "comparison", "note")
+_TARGET_OPTIONAL = ("basis", "baseline_year", "comparison", "note", "operationalisation")
+_OPERATIONALISATION_FIELDS = ("plan_words", "reading_nb", "reading_en")
 
 
 # --------------------------------------------------------------------------- data classes
@@ -119,6 +133,16 @@ class Indicator:
 
 
 @dataclass(frozen=True, slots=True)
+class Operationalisation:
+    """How a target reads words of the plan that set no number: the plan's own words, quoted,
+    and our reading of them (e.g. "blant de korteste i Norge" read as the best quartile)."""
+
+    plan_words: str
+    reading_nb: str
+    reading_en: str
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """One numeric, trend or ranking target of a goal."""
 
@@ -133,6 +157,7 @@ class Target:
     comparison: str | None = None
     note: str | None = None
     line: int = 0
+    operationalisation: Operationalisation | None = None
 
     @property
     def is_numeric(self) -> bool:
@@ -391,6 +416,14 @@ class _Parser:
         if where:
             prefix += f"{where}: "
         return TargetsFileError(prefix + message)
+
+    def operationalisation(self, node: Node | None, where: str) -> Operationalisation | None:
+        if node is None:
+            return None
+        fields = self.mapping(node, where, "an operationalisation", _OPERATIONALISATION_FIELDS, ())
+        texts = [self.text_field(fields, k, where, required=True) or "" for k in fields]
+        values = dict(zip(fields, texts, strict=True))
+        return Operationalisation(**values)
 
     def value(self, node: Node) -> Any:
         return self._constructor.construct_document(node)
@@ -862,4 +895,5 @@ class _Parser:
             comparison=comparison,
             note=self.text_field(fields, "note", where, required=False),
             line=_line(node),
+            operationalisation=self.operationalisation(fields.get("operationalisation"), where),
         )

@@ -29,11 +29,15 @@ Definitions
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
+import yaml
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import population
+from trsplan.paths import geography_dir
 
 # indicator id -> (goal id, unit)
 MEASURES: dict[str, tuple[str, str]] = {
@@ -50,6 +54,68 @@ SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "03321")
 MATRIX = ["residence", "workplace", "year", "employed"]
 DEFAULT_THRESHOLD = 10.0
 DEFAULT_CENTRES = ("5001", "0301", "4601", "1103", "4204", "5501")
+
+
+@dataclass(frozen=True)
+class CommutingRegion:
+    """A comparator city region built each year by the commuting rule around ``centre``."""
+
+    id: str
+    centre: str
+    stands_for: tuple[str, ...]
+    label_nb: str
+    label_en: str
+
+
+@cache
+def load_commuting_regions() -> tuple[tuple[CommutingRegion, ...], float]:
+    """(regions, threshold in per cent) from ``commuting_regions`` in ``regions.yaml``."""
+    path = geography_dir() / "regions.yaml"
+    raw = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("commuting_regions")
+    if not raw:
+        return (), DEFAULT_THRESHOLD
+    try:
+        regions = tuple(
+            CommutingRegion(
+                id=str(r["id"]),
+                centre=str(r["centre"]),
+                stands_for=tuple(str(x) for x in r.get("stands_for", ())),
+                label_nb=str(r["label_nb"]),
+                label_en=str(r["label_en"]),
+            )
+            for r in raw["regions"]
+        )
+        return regions, float(raw.get("threshold_percent", DEFAULT_THRESHOLD))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TrsplanError(
+            f"{path}: commuting_regions needs regions with id, centre, label_nb, label_en ({exc!r})"
+        ) from exc
+
+
+def commuting_region_members(
+    matrix: pd.DataFrame,
+    regions: Sequence[CommutingRegion],
+    threshold: float = DEFAULT_THRESHOLD,
+    totals: pd.DataFrame | None = None,
+    years: Sequence[int] = (),
+) -> pd.DataFrame:
+    """``geo_code, year, code, weight``: each comparator built by the commuting rule each year.
+
+    :func:`comparator_regions` around the regions' centres, with the region ids as ``geo_code``;
+    a year in ``years`` after the matrix's last year keeps the last year's members (the rule
+    needs commuting data, published later than population), stated in the methods.
+    """
+    centres = [r.centre for r in regions if r.centre in set(matrix["workplace"])]
+    if not centres:
+        return pd.DataFrame(columns=["geo_code", "year", "code", "weight"])
+    built = comparator_regions(matrix, centres, threshold, totals, prefix="")
+    ids = {r.centre: r.id for r in regions}
+    built = built.assign(geo_code=built["centre"].map(ids).astype("string"))
+    out = built[["geo_code", "year", "code", "weight"]]
+    last = int(out["year"].max())
+    later = [int(y) for y in years if int(y) > last]
+    carried = [out[out["year"] == last].assign(year=y) for y in later]
+    return pd.concat([out, *carried], ignore_index=True)
 
 
 def employed_residents(matrix: pd.DataFrame) -> pd.DataFrame:

@@ -29,9 +29,12 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
   ``…_lower``, ``…_upper``, ``gdp_share`` (with bounds), ``population_share``,
   ``value_added_wage_bill``, ``value_added_employment``; regions and Norway also
   ``gdp_share_ratio_gap``, ``goal_h_met``, ``goal_h_met_both_methods``. County value added
-  (11713, mainland counties) apportioned by the wage bill (99901, a PLACEHOLDER table id) and by
-  employment (13470) per industry; the national value added is the sum of the counties.
-  Population: ``population_share_norway`` (population rows).
+  (11713 gross product in basic prices, mainland counties) apportioned by the wage bill (99901,
+  a PLACEHOLDER table id) and by employment (13470) per industry. Denominator of the status
+  series: mainland Norway = the sum of the counties (like for like with the apportioned
+  numerator); ``gdp_share_ratio_norway_total`` / ``gdp_share_norway_total`` use Norway in total
+  (11713's whole-country row: with the continental shelf and the extra-regional part). Shares of
+  population use the year's average population (mean of 1 January of the year and the next).
 - ``1.5``: ``employment`` (13470 jobs by place of work, all industries), ``employment:<ind>``,
   ``location_quotient:<ind>`` and ``cluster_candidate:<ind>`` (1.0 / 0.0; LQ ≥ 1.25 and ≥
   min_jobs of ``data/definitions/clusters.yaml``) for every industry with a known code (the
@@ -41,10 +44,12 @@ What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 134
   ``shift_share_industry_mix``, ``shift_share_regional`` (summed over industries; they add up to
   the change). Norway is the LQ and shift-share reference, so its LQ is 1 in every industry.
 - ``3`` / ``3.4`` / ``1``: ``new_enterprises`` (3.4; 08316), ``new_enterprises_per_1000`` (÷
-  population on 1 January), ``startup_rate`` (÷ establishments on 1 January, 07091: a proxy for
-  the enterprise stock), ``expected_startups`` and ``startup_rate_industry_adjusted`` (national
-  start rates per industry; with only the all-industries totals, as in the demo, this is the start
-  rate relative to the national one), ``firms`` (07091 establishments), ``net_firm_growth`` and
+  population on 1 January), ``startup_rate`` (new enterprises ÷ establishments (bedrifter) on 1
+  January, 07091: establishments stand in for the enterprise stock, and reports say so),
+  ``expected_startups`` and ``startup_rate_industry_adjusted`` (national start rates per industry)
+  only when 08316 and 07091 share detailed industries — with the all-industries totals only, as
+  in the demo, they are not computed (the ratio would be the plain rate ÷ the national rate),
+  ``firms`` (07091 establishments), ``net_firm_growth`` and
   ``net_firm_growth_pct`` (the previous year re-keyed to the year's codes, so mergers are not
   growth), ``business_index`` (goal 1; weights in ``data/definitions/startup_index.yaml``;
   regions scored against the municipal distribution).
@@ -189,7 +194,11 @@ def compute_store(
     if NORWAY not in region_ids:
         region_ids = [*region_ids, NORWAY]
 
-    members = population.membership(region_ids, years)
+    functional = functional_members(snapshot, years, to_year)
+    members = pd.concat(
+        [population.membership(region_ids, years), _in_year_codes(functional, years, to_year)],
+        ignore_index=True,
+    )
     regions = population.derive(population.aggregate(muni, members, population.ADDITIVE))
     norway_pop = regions.loc[regions["geo_code"] == NORWAY, ["year", "population"]]
     norway_pop = norway_pop.rename(columns={"population": "norway_population"})
@@ -209,6 +218,14 @@ def compute_store(
         wide = wide.merge(norway_pop, on="year", how="left")
         wide["population_share_norway"] = wide["population"] / wide["norway_population"] * 100
         wide["geo_name"] = _names(wide["geo_code"], level, to_year)
+        if level == "region":  # the commuting-rule comparators are ranked on growth only
+            wide = wide.assign(
+                **{
+                    c: wide[c].where(~wide["geo_code"].isin(COMMUTING_IDS))
+                    for c in population.GOAL_5_1_MEASURES
+                    if c in wide.columns
+                }
+            )
         measures = dict(population.MEASURES)
         if level == "region":
             measures |= population.GOAL_5_1_MEASURES
@@ -233,6 +250,7 @@ def compute_store(
         municipal=municipal,
         regions=regions,
         members=pd.concat([inputs.municipal_members(years, to_year), members], ignore_index=True),
+        functional=functional,
     )
     for theme in THEMES:
         frames.extend(theme(ctx))
@@ -275,8 +293,69 @@ def _names(codes: pd.Series, level: str, year: int) -> pd.Series:
     if level == "municipality":
         lookup = {c: geography.name(c, year) for c in unique}
     else:
-        lookup = {c: geography.region_info(c)["label_nb"] for c in unique}
+        lookup = {c: region_label(c) for c in unique}
     return codes.map(lookup)
+
+
+#: The comparator city regions built by the commuting rule (regions.yaml ``commuting_regions``).
+COMMUTING_REGIONS, COMMUTING_THRESHOLD = commuting.load_commuting_regions()
+COMMUTING_IDS: tuple[str, ...] = tuple(r.id for r in COMMUTING_REGIONS)
+
+
+def region_label(code: str, lang: str = "nb") -> str:
+    """The label of a region of regions.yaml or of a commuting-rule comparator."""
+    for r in COMMUTING_REGIONS:
+        if r.id == code:
+            return r.label_nb if lang == "nb" else r.label_en
+    info = geography.region_info(code)
+    return str(info["label_nb"] if lang == "nb" else info["label_en"])
+
+
+def functional_members(snapshot: Snapshot, years: Sequence[int], to_year: int) -> pd.DataFrame:
+    """``geo_code, year, code, weight`` of the commuting-rule comparators in ``to_year`` codes
+    (empty without 03321): the rule of goal 3.1 on the matrix re-keyed to ``to_year`` codes, the
+    denominators the employed residents of 08536 where the snapshot has it."""
+    t03321 = inputs.table(snapshot, "03321")
+    if t03321 is None or not COMMUTING_REGIONS:
+        return pd.DataFrame(columns=["geo_code", "year", "code", "weight"])
+    keyed = _keyed_matrix(inputs.commuting_matrix(t03321), to_year)
+    totals = None
+    t08536 = inputs.table(snapshot, "08536")
+    if t08536 is not None:
+        employed = inputs.employment_totals(t08536)[["code", "year", "employed_residents"]]
+        totals = _aggregate(
+            employed, inputs.municipal_members(list(years), to_year), ["employed_residents"]
+        )
+    return commuting.commuting_region_members(
+        keyed, COMMUTING_REGIONS, COMMUTING_THRESHOLD, totals, years
+    )
+
+
+def _keyed_matrix(matrix: pd.DataFrame, to_year: int) -> pd.DataFrame:
+    """The 03321 matrix in ``to_year`` codes in both dimensions."""
+    keyed = geography.harmonise(
+        matrix, to_year, code_col="residence", year_col="year", value_cols=["employed"]
+    )
+    keyed = geography.harmonise(
+        keyed, to_year, code_col="workplace", year_col="year", value_cols=["employed"]
+    )
+    return keyed.astype({"residence": "string", "workplace": "string"})
+
+
+def _in_year_codes(functional: pd.DataFrame, years: Sequence[int], to_year: int) -> pd.DataFrame:
+    """Members in ``to_year`` codes → the codes of each year that make them up (weighted)."""
+    if functional.empty:
+        return functional
+    parts = inputs.municipal_members(list(years), to_year).rename(
+        columns={"geo_code": "_today", "weight": "_w"}
+    )
+    joined = functional.rename(columns={"code": "_today"}).merge(
+        parts, on=["_today", "year"], how="inner"
+    )
+    joined["weight"] = joined["weight"] * joined["_w"]
+    return joined[["geo_code", "year", "code", "weight"]].astype(
+        {"geo_code": "string", "code": "string", "year": "int64", "weight": "float64"}
+    )
 
 
 # --- The shared context and row builders ------------------------------------------------------
@@ -295,15 +374,17 @@ class _Context:
     regions: pd.DataFrame  # regional and national sums (geo_code, …)
     members: pd.DataFrame  # municipal (→ to_year) + regional members, each year's codes
     set_aside: list[dict[str, object]] = field(default_factory=list)  # readers' summaries
+    functional: pd.DataFrame = field(default_factory=pd.DataFrame)  # commuting rule, to_year
     _vintage: dict[int, pd.DataFrame] = field(default_factory=dict)
     _names: dict[str, str] = field(default_factory=dict)
 
     def vintage_members(self, vintage: int) -> pd.DataFrame:
         """Members for a table on the codes of ``vintage`` (cached)."""
         if vintage not in self._vintage:
-            self._vintage[vintage] = inputs.vintage_members(
-                self.region_ids, self.years, vintage, self.to_year
-            )
+            frame = inputs.vintage_members(self.region_ids, self.years, vintage, self.to_year)
+            if vintage == self.to_year and not self.functional.empty:
+                frame = pd.concat([frame, self.functional], ignore_index=True)
+            self._vintage[vintage] = frame
         return self._vintage[vintage]
 
     def note(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +394,7 @@ class _Context:
 
     @property
     def region_set(self) -> set[str]:
-        return set(self.region_ids)
+        return set(self.region_ids) | set(COMMUTING_IDS)
 
     def population(self) -> pd.DataFrame:
         """``geo_code, year, population`` of every geography (municipalities in to_year codes)."""
@@ -330,7 +411,7 @@ class _Context:
         for code in pd.unique(codes):
             if code not in self._names:
                 self._names[code] = (
-                    geography.region_info(code)["label_nb"]
+                    region_label(code)
                     if code in self.region_set
                     else geography.name(code, self.to_year)
                 )
@@ -460,11 +541,24 @@ def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
             total[["value_added"]].rename(columns={"value_added": f"value_added_{method}"})
         )
     regional = pd.concat(totals, axis=1).reset_index()
-    regional = regional.merge(ctx.population(), on=["geo_code", "year"], how="left")
-    national = _strict_total(county_va, ["year"], "value_added")  # mainland counties
-    norway = ctx.regions.loc[ctx.regions["geo_code"] == NORWAY, ["year", "population"]]
-    national = national.merge(norway, on="year", how="left")
-    out = economy.goal_h(economy.gdp_share_ratio(regional, national))
+    population_mean = economy.mean_population(ctx.population())
+    regional = regional.merge(population_mean, on=["geo_code", "year"], how="left")
+    norway = population_mean.loc[population_mean["geo_code"] == NORWAY, ["year", "population"]]
+    accounts_national = inputs.national_accounts(t11713).merge(norway, on="year", how="left")
+    # the status uses mainland Norway (the sum of the counties the region's share comes from);
+    # Norway in total (with the shelf and the extra-regional part) is shown beside it
+    mainland = accounts_national.rename(columns={"value_added_mainland": "value_added"})
+    out = economy.goal_h(economy.gdp_share_ratio(regional, mainland))
+    total = accounts_national.rename(columns={"value_added_norway": "value_added"})
+    if total["value_added"].notna().any():
+        whole = economy.gdp_share_ratio(regional, total)
+        keep = whole[["geo_code", "year", "gdp_share_ratio", "gdp_share"]].rename(
+            columns={
+                "gdp_share_ratio": "gdp_share_ratio_norway_total",
+                "gdp_share": "gdp_share_norway_total",
+            }
+        )
+        out = out.merge(keep, on=["geo_code", "year"], how="left")
     measures = economy.MEASURES | economy.GOAL_H_MEASURES
     sources = dict.fromkeys(measures, ";".join(tables))
     bounds = {
@@ -508,6 +602,9 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
         industry.shift_share(by_geo, years[0], int(end), reference_geo=NORWAY) for end in years[1:]
     ]
     parts = [total, counts]
+    clusters = _cluster_growth(by_geo, lq)
+    if clusters is not None:
+        parts.append(clusters)
     if shifts:
         shift = pd.concat(shifts, ignore_index=True)
         cols = ["employment_change", *industry.SHIFT_SHARE_COLUMNS]
@@ -533,6 +630,24 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
     sources = dict.fromkeys(INDUSTRY_MEASURES, "13470")
     synthetic = inputs.synthetic(ctx.snapshot, ["13470"])
     return [_emit(ctx, wide, INDUSTRY_MEASURES, sources, synthetic)]
+
+
+def _cluster_growth(by_geo: pd.DataFrame, lq: pd.DataFrame) -> pd.DataFrame | None:
+    """Goal 1.5's target series: the clusters' regional shift since each geography's first year
+    with employment (2015 for most; 2020 for the membership region, whose territory 13470's
+    codes express only from then), clusters fixed in that year."""
+    known = by_geo.dropna(subset=["employment"])
+    first = known.groupby("geo_code", sort=True)["year"].min()
+    out = []
+    for base in sorted(set(first.tolist())):
+        geos = [*first.index[first == base], NORWAY]
+        part = by_geo[by_geo["geo_code"].isin(geos)]
+        clusters = industry.base_year_clusters(lq[lq["geo_code"].isin(geos)], int(base))
+        ends = sorted(y for y in part["year"].unique() if y > base)
+        out.extend(
+            industry.cluster_regional_shift(part, clusters, int(base), int(end)) for end in ends
+        )
+    return pd.concat(out, ignore_index=True) if out else None
 
 
 # --- Goals 3, 3.4 and 1: business starts ---------------------------------------------------------
@@ -592,11 +707,13 @@ def _goals_3(ctx: _Context) -> list[pd.DataFrame]:
         cols = ["new_enterprises", "expected_startups", "firms"]
         sums = _aggregate(adjusted.rename(columns={"geo_code": "code"}), ctx.members, cols)
         rates = business.startup_rates(sums)
-        parts.append(
-            rates[["geo_code", "year", "expected_startups", "startup_rate"]].assign(
-                startup_rate_industry_adjusted=rates["startup_rate_industry_adjusted"]
-            )
-        )
+        keep = ["geo_code", "year", "startup_rate"]
+        # with the all-industries totals only, "expected" starts are the national rate times the
+        # stock: the "adjusted" rate would be the plain rate ÷ the national rate, not an
+        # industry adjustment, so it is computed only from detailed industries
+        if set(cells["industry"]) - {inputs.TOTAL}:
+            keep += ["expected_startups", "startup_rate_industry_adjusted"]
+        parts.append(rates[keep])
     if firms is not None:
         stock = _firms_with_previous(_strict_total(firms, ["code", "year"], "firms"))
         sums = _aggregate(stock, ctx.members, ["firms", "firms_previous"])
@@ -675,12 +792,7 @@ def _commuting(
     ctx: _Context, matrix: pd.DataFrame, totals: pd.DataFrame | None
 ) -> list[pd.DataFrame]:
     """Municipal and regional commuting figures from the matrix re-keyed to ``to_year`` codes."""
-    keyed = geography.harmonise(
-        matrix, ctx.to_year, code_col="residence", year_col="year", value_cols=["employed"]
-    )
-    keyed = geography.harmonise(
-        keyed, ctx.to_year, code_col="workplace", year_col="year", value_cols=["employed"]
-    ).astype({"residence": "string", "workplace": "string"})
+    keyed = _keyed_matrix(matrix, ctx.to_year)
     by_centre = centres(ctx)
     centre_list = list(dict.fromkeys(c for c in by_centre.values() if c in set(keyed["workplace"])))
     inc = commuting.in_commuters(keyed, sorted(keyed["workplace"].unique()))

@@ -1,4 +1,15 @@
-"""Overall goal H: the region's share of Norway's GDP ÷ its share of Norway's population.
+"""Overall goal H: the region's share of value added ÷ its share of the population.
+
+Denominators (named in reports, nb and en): the sum of the counties' value added in SSB 11713 is
+mainland Norway (Fastlands-Norge) as 11713 distributes it, gross product in *basic prices*
+(«bruttoprodukt i basisverdi») — not "Norges BNP", which is at market prices (with product taxes)
+and includes the continental shelf. The status series ``gdp_share_ratio`` divides by mainland
+Norway: the region's value added is apportioned from the counties, so the like-for-like whole is
+the counties' sum; the shelf's oil and gas value added belongs to no region, and counting it
+would put every region below 1 by the shelf's share. ``gdp_share_ratio_norway_total`` divides by
+Norway in total (11713's whole country: mainland + shelf + extra-regional) and is shown beside it.
+Population: the year's average (mean of 1 January of the year and of the next year,
+:func:`mean_population`), for region and country alike.
 
 GDP below county level is not published, so the region's value added (VA) is estimated by
 apportioning county value added per industry (SSB county national accounts, «fylkesfordelt
@@ -75,6 +86,8 @@ MEASURES: dict[str, tuple[str, str]] = {
     "gdp_share_lower": ("H", "percent"),
     "gdp_share_upper": ("H", "percent"),
     "population_share": ("H", "percent"),
+    "gdp_share_ratio_norway_total": ("H", "ratio"),
+    "gdp_share_norway_total": ("H", "percent"),
     "value_added_wage_bill": ("H", "NOK million"),
     "value_added_employment": ("H", "NOK million"),
 }
@@ -218,8 +231,8 @@ def gdp_share_ratio(
     methods. ``national``: ``year, value_added, population``. The national VA should be on the
     basis that was apportioned: the sum of counties (excl. the continental shelf) in basic
     prices is the like-for-like choice; Norway's total VA (with the shelf) gives a lower share,
-    and GDP at market prices adds product taxes that the county figures lack. Population: SSB
-    07459, the same reference date for region and nation.
+    and GDP at market prices adds product taxes that the county figures lack. Population: the same
+    definition for region and nation (the compute step passes the year's average population).
 
     Per method ``gdp_share_<method>`` (percent) and ``gdp_share_ratio_<method>``; then
     ``gdp_share_ratio_lower``/``_upper`` = min/max over the methods (NaN unless every method is
@@ -252,6 +265,20 @@ def gdp_share_ratio(
         mid = values.mean(axis=1).where(complete) if central == "mean" else values[central]
         out[name] = mid
     return out.sort_values(["geo_code", "year"], ignore_index=True)
+
+
+def mean_population(population: pd.DataFrame) -> pd.DataFrame:
+    """``geo_code, year, population``: the year's average population, taken as the mean of the
+    populations on 1 January of the year and of the next year (SSB 07459). Value added is a flow
+    over the year, so its per-head share is set against the year's average population; NaN
+    where either 1 January figure is missing (e.g. the latest year)."""
+    pop = _as_string(population, ["geo_code"])[["geo_code", "year", "population"]]
+    nxt = pop.assign(year=pop["year"] - 1).rename(columns={"population": "_next"})
+    out = pop.merge(nxt, on=["geo_code", "year"], how="left")
+    out["population"] = (out["population"] + out["_next"]) / 2
+    return out[["geo_code", "year", "population"]].sort_values(
+        ["geo_code", "year"], ignore_index=True
+    )
 
 
 def goal_h(frame: pd.DataFrame, target: float = TARGET_RATIO) -> pd.DataFrame:

@@ -41,6 +41,9 @@ MEASURES: dict[str, tuple[str, str]] = {
     "shift_share_national": ("1.5", "persons"),
     "shift_share_industry_mix": ("1.5", "persons"),
     "shift_share_regional": ("1.5", "persons"),
+    "cluster_jobs": ("1.5", "persons"),
+    "cluster_regional_shift": ("1.5", "persons"),
+    "cluster_regional_shift_pct": ("1.5", "percent"),
 }
 SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "13470;08536")
 
@@ -211,6 +214,64 @@ def shift_share(
     out["base_year"] = base_year
     cols = ["geo_code", "year", "industry", "base_year", "employment_change", *SHIFT_SHARE_COLUMNS]
     return out[cols].sort_values(["geo_code", "industry"], ignore_index=True)
+
+
+def base_year_clusters(candidates: pd.DataFrame, base_year: int) -> pd.DataFrame:
+    """``geo_code, industry``: the pairs that are cluster candidates in ``base_year``.
+
+    The set is fixed in the base year so that growth is measured on the same industries
+    throughout (choosing the industries by their latest LQ would pick the winners afterwards).
+    ``candidates``: output of :func:`cluster_candidates`.
+    """
+    at = (candidates["year"] == base_year) & (candidates["cluster_candidate"] == 1.0)
+    return _as_string(candidates.loc[at, ["geo_code", "industry"]], ["geo_code", "industry"])
+
+
+def cluster_regional_shift(
+    employment: pd.DataFrame,
+    clusters: pd.DataFrame,
+    base_year: int,
+    end_year: int,
+    *,
+    reference_geo: str = NORWAY,
+) -> pd.DataFrame:
+    """Goal 1.5: do the geography's clusters grow faster than the same industries nationally?
+
+    ``employment``: ``geo_code, year, industry, employment`` (as :func:`shift_share`);
+    ``clusters``: ``geo_code, industry`` (:func:`base_year_clusters`). Over the cluster
+    industries C of each geography, with g_j the national growth of industry j:
+
+        cluster_regional_shift = Σ_{j∈C} RS_j = Σ_{j∈C} (e1_j − e0_j × (1 + g_j))
+        cluster_regional_shift_pct = cluster_regional_shift ÷ Σ_{j∈C} e0_j × 100
+
+    i.e. the clusters' jobs beyond what they would have had if each had grown at its industry's
+    national rate, in per cent of their base-year jobs; positive = faster than the same
+    industries nationally. Unlike "every location quotient rises" (impossible by construction:
+    employment-weighted LQs average 1 across industries), every region can meet it. Also
+    ``cluster_jobs`` = Σ e1_j. A geography without clusters gets no row; a missing cell makes
+    its sums missing. Returns ``geo_code, year`` (= end_year) and the three columns.
+    """
+    shift = shift_share(employment, base_year, end_year, reference_geo=reference_geo)
+    data = _as_string(employment, ["geo_code", "industry"])
+    wide = _by_year(data, "employment", base_year, end_year, ["geo_code", "industry"])
+    cells = shift.merge(wide, on=["geo_code", "industry"], how="left").merge(
+        _as_string(clusters, ["geo_code", "industry"]), on=["geo_code", "industry"], how="inner"
+    )
+    sums = _strict_sum(
+        cells[["shift_share_regional", "e0", "e1"]], [cells["geo_code"], cells["year"]]
+    )
+    sums["cluster_regional_shift_pct"] = _ratio(sums["shift_share_regional"], sums["e0"]) * 100
+    sums = sums.rename(
+        columns={"shift_share_regional": "cluster_regional_shift", "e1": "cluster_jobs"}
+    )
+    cols = [
+        "geo_code",
+        "year",
+        "cluster_jobs",
+        "cluster_regional_shift",
+        "cluster_regional_shift_pct",
+    ]
+    return sums[cols]
 
 
 # --- Helpers ----------------------------------------------------------------------------------

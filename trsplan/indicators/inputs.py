@@ -69,8 +69,6 @@ ACCOUNTS_11713: dict[str, str] = {
     "Lonnskostnader": "wage_costs",
     "Sysselsatte": "employment_1000",
 }
-NATIONAL_11713 = "0"  # «Hele landet» (with the continental shelf)
-SHELF_11713 = "23"  # «Kontinentalsokkelen»
 TOTAL_INDUSTRIES = ("00-99", "01-99")  # the all-industries codes of 08316 / 07091 / 11713
 TOTAL = "total"
 #: The municipal wage bill by place of work: a PLACEHOLDER table id (no real StatBank table was
@@ -360,6 +358,50 @@ def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     out = wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
     out.attrs["set_aside"] = [summary]
     return out
+
+
+def national_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
+    """``year, value_added_mainland, value_added_norway, value_added_shelf,
+    value_added_extra_regional`` (11713 «BNPB», gross product in basic prices, NOK million).
+
+    - mainland (Fastlands-Norge as 11713 distributes it): the strict sum of the county industry
+      rows (:func:`county_accounts`) — what the region's apportioned value added is a part of;
+    - Norway: the whole-country row (all industries: the "00-99" cell, else the strict sum of
+      its industries), which adds the continental shelf and the extra-regional part;
+    - shelf: the «Kontinentalsokkelen» row, likewise; extra-regional = Norway − mainland − shelf
+      (what belongs to no county and not to the shelf, e.g. Svalbard, embassies abroad).
+    A column is NaN where 11713 lacks the row (a real response may leave the country out).
+    """
+    counties = county_accounts(t11713)
+    mainland = counties.groupby("year", sort=True)["value_added"]
+    out = mainland.sum().mask(counties["value_added"].isna().groupby(counties["year"]).any())
+    out = out.rename("value_added_mainland").reset_index()
+    va = t11713[t11713["ContentsCode"] == "BNPB"]
+    kind = regioncodes.classify_series(va["Region"])["kind"]
+    for column, wanted in (
+        ("value_added_norway", "country"),
+        ("value_added_shelf", "continental_shelf"),
+    ):
+        rows = va[(kind == wanted).to_numpy()]
+        out = out.merge(_all_industries(rows, column), on="year", how="left")
+    out["value_added_extra_regional"] = (
+        out["value_added_norway"] - out["value_added_mainland"] - out["value_added_shelf"]
+    )
+    return out
+
+
+def _all_industries(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``year, <column>``: the all-industries cell, else the strict sum of the industry cells."""
+    years = rows["Tid"].astype("int64")
+    total = rows[rows["NACE2007"].isin(TOTAL_INDUSTRIES)]
+    if len(total):
+        out = total.assign(year=years[total.index])[["year", "value"]]
+        out = out.groupby("year", sort=True)["value"].sum(min_count=1)
+    else:
+        value = rows["value"].astype("float64")
+        out = value.groupby(years).sum().mask(value.isna().groupby(years).any())
+    out = out.rename(column).rename_axis("year").reset_index()
+    return out.astype({"year": "int64", column: "float64"})
 
 
 def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from trsplan import geography
 from trsplan.indicators.store import read_store, select, wide
 from trsplan.report.text import (
     DEMO_BANNER,
@@ -84,8 +83,10 @@ def banner(store: pd.DataFrame, lang: str) -> str:
 
 def geo_name(store: pd.DataFrame, geo_code: str, lang: str = "nb") -> str:
     name = str(store.loc[store["geo_code"] == geo_code, "geo_name"].iloc[0])
-    if lang == "en" and geo_code in geography.region_ids():
-        return geography.region_info(geo_code)["label_en"]
+    if lang == "en" and store.loc[store["geo_code"] == geo_code, "geo_level"].iloc[0] == "region":
+        from trsplan.indicators.compute import region_label
+
+        return region_label(geo_code, "en")
     return name
 
 

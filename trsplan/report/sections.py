@@ -9,12 +9,17 @@ the indicator store, status and forecast frames and draws them with the shared f
 from __future__ import annotations
 
 import html
+from functools import cache
+from typing import Any
 
 import pandas as pd
+import yaml
 
-from trsplan import geography
+from trsplan.evaluation.evaluate import RANKED_AS
 from trsplan.evaluation.targets import load_targets
+from trsplan.indicators.compute import COMMUTING_IDS
 from trsplan.indicators.store import select
+from trsplan.paths import static_dir
 from trsplan.report import figures, scorecard
 from trsplan.report.pages import geo_name
 from trsplan.report.text import (
@@ -158,15 +163,10 @@ def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, l
     return figures.figure_html(fig, caption, alt)
 
 
-def _comparators(store: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.DataFrame:
-    """The city regions and Norway, each once (a region's fixed-territory variant is left out
-    of its own report); Norway is left out when it is the whole of a share (100 %)."""
-    regions = [
-        r
-        for r in geography.region_ids()
-        if (r != "trondheimsregionen" or r == geo_code) and not r.startswith(geo_code + "-")
-    ]
-    rows = select(store, geo_code=[*regions, "norge"], indicator_id=indicator_id)
+def _comparators(store: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """The six city regions built by the 10 % commuting rule (one rule for all, each once) and
+    Norway; Norway is left out when it is the whole of a share (100 %)."""
+    rows = select(store, geo_code=[*COMMUTING_IDS, "norge"], indicator_id=indicator_id)
     rows = rows.dropna(subset=["value"])
     whole = (rows["geo_code"] == "norge") & (rows["unit"] == "percent") & (rows["value"] >= 99.5)
     return rows[~whole]
@@ -174,22 +174,28 @@ def _comparators(store: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.Da
 
 def comparator_ranking(store, geo_code, indicator_id) -> tuple[int, int, int] | None:
     """(rank, number of city regions, year) of a region, 1 = best, or None."""
-    rows = _comparators(store, geo_code, indicator_id)
+    own = RANKED_AS.get(geo_code, geo_code)
+    rows = _comparators(store, indicator_id)
     rows = rows[rows["geo_code"] != "norge"]
     if rows.empty:
         return None
     latest = int(rows["year"].max())
     rows = rows[rows["year"] == latest]
-    if geo_code not in set(rows["geo_code"]) or len(rows) < 3:
+    if own not in set(rows["geo_code"]) or len(rows) < 3:
         return None
     lower_better = _unit(store, indicator_id) in LOWER_IS_BETTER
     ranks = rows.set_index("geo_code")["value"].rank(ascending=lower_better, method="min")
-    return int(ranks[geo_code]), len(rows), latest
+    return int(ranks[own]), len(rows), latest
 
 
 def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
-    """The city regions (and Norway) ranked on the indicator in the latest year with data."""
-    rows = _comparators(store, geo_code, indicator_id)
+    """The city regions (and Norway) ranked on the indicator in the latest year with data.
+
+    The regions are the six built by the 10 % commuting rule (one rule for all, each once); the
+    reported region's stand-in is highlighted. The membership and fixed-territory series are not
+    in this chart (they are shown in the goal's own time series)."""
+    own = RANKED_AS.get(geo_code, geo_code)
+    rows = _comparators(store, indicator_id)
     if rows.empty:
         return ""
     latest = int(rows["year"].max())
@@ -198,7 +204,7 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
         return ""
     names = latest_rows["geo_code"].map(lambda c: geo_name(store, c, lang))
     values = latest_rows.set_index(names)["value"]
-    highlight = names[latest_rows["geo_code"] == geo_code]
+    highlight = names[latest_rows["geo_code"] == own]
     what = indicator_label(indicator_id, lang)
     title = words("city_regions", lang, what=what, year=latest)
     decimals = _decimals(store, indicator_id)
@@ -510,3 +516,49 @@ def methods_html(store: pd.DataFrame, lang: str) -> str:
     if not store["source_tables"].str.contains("brreg", regex=False).fillna(False).any():
         return table
     return f"{table}\n<p>{html.escape(SURVIVORSHIP_METHOD[lang])}</p>"
+
+
+@cache
+def _methods() -> tuple[dict[str, Any], ...]:
+    path = static_dir("methods.yaml")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(raw.get("items", ()))
+
+
+def operationalisations(lang: str) -> list[tuple[str, str, str]]:
+    """(goal id, the plan's words, our reading) for every target with an operationalisation,
+    once per goal and reading (3.2's three targets share one)."""
+    out: dict[tuple[str, str], tuple[str, str, str]] = {}
+    for target in load_targets().targets():
+        op = target.operationalisation
+        if op is None:
+            continue
+        reading = op.reading_nb if lang == "nb" else op.reading_en
+        out.setdefault((target.goal_id, reading), (target.goal_id, op.plan_words, reading))
+    return list(out.values())
+
+
+def definitions_html(lang: str) -> str:
+    """The methods section's definitions (data/methods.yaml) and the targets' operationalisations
+    (data/targets.yaml): the plan's own words beside our reading of them."""
+    parts = []
+    for item in _methods():
+        parts.append(f"<h3>{html.escape(str(item[f'title_{lang}']))}</h3>")
+        parts.append(f"<p>{html.escape(str(item[f'text_{lang}']))}</p>")
+    rows = "".join(
+        f"<tr><th scope='row'>{html.escape(goal)}</th><td>«{html.escape(words)}»</td>"
+        f"<td>{html.escape(reading)}</td></tr>"
+        for goal, words, reading in operationalisations(lang)
+    )
+    head = (
+        "<tr><th>Mål</th><th>Planens ord</th><th>Operasjonalisering (vår lesning)</th></tr>"
+        if lang == "nb"
+        else "<tr><th>Goal</th><th>The plan's words</th>"
+        "<th>Operationalisation (our reading)</th></tr>"
+    )
+    caption = "Operasjonalisering av mål" if lang == "nb" else "Operationalisation of targets"
+    parts.append(
+        f'<table class="trsplan-methods"><caption>{caption}</caption><thead>{head}</thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return "\n".join(parts)

@@ -284,7 +284,10 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "appendix": {"nb": "Vedlegg: flere figurer", "en": "Appendix: more charts"},
     "by_industry": {"nb": "{what} etter næring {year}", "en": "{what} by industry {year}"},
-    "city_regions": {"nb": "{what}, byregioner {year}", "en": "{what}, city regions {year}"},
+    "city_regions": {
+        "nb": "{what}, byregioner (10 %-regelen for pendling) {year}",
+        "en": "{what}, city regions (10 % commuting rule) {year}",
+    },
     "by_municipality": {"nb": "{what} per kommune {year}", "en": "{what} by municipality {year}"},
     "ranking_alt": {
         "nb": "Liggende stolper: {what} for {n} byregioner i {year}, størst øverst. {name} er "

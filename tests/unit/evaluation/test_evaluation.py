@@ -25,7 +25,15 @@ from trsplan.snapshot.store import Snapshot
 NORWAY = "norge"
 TR = "trondheimsregionen"
 EMPTY_REGISTER = pd.DataFrame(columns=reg.REGISTER_COLUMNS)
-LEVEL = {TR: "region", "trondheimsregionen-2020": "region", "oslo": "region", NORWAY: "country"}
+TRP, OSLOP = "trondheim-pendling", "oslo-pendling"  # commuting-rule comparators
+LEVEL = {
+    TR: "region",
+    "trondheimsregionen-2020": "region",
+    "oslo": "region",
+    TRP: "region",
+    OSLOP: "region",
+    NORWAY: "country",
+}
 
 
 def series(indicator: str, geo: str, values: dict[int, float], goal: str = "x") -> pd.DataFrame:
@@ -100,12 +108,12 @@ def test_a_passed_deadline_is_judged_on_the_outcome():
     )
     status, forecast = evaluate(store, 2026, register=EMPTY_REGISTER)
     missed = one(status, "4", 0, TR)
-    assert missed["status"] == "off_track" and missed["status_en"] == "missed"
-    assert missed["status_nb"] == "ikke nådd" and "2025" in missed["reason_en"]
+    assert missed["status"] == "not_met" and missed["status_en"] == "not met in 2025: 940"
+    assert missed["status_nb"] == "ikke nådd i 2025: 940" and "2025" in missed["reason_en"]
     assert missed["latest_value"] == 940 and pd.isna(missed["probability"])
     assert one(status, "4", 0, "oslo")["status"] == "met"
     # the doubling (ratio to 2014): 940 / 500 = 1.88 < 2; 1,260 / 600 = 2.1
-    assert one(status, "4", 2, TR)["status"] == "off_track"
+    assert one(status, "4", 2, TR)["status"] == "not_met"
     assert one(status, "4", 2, TR)["latest_value"] == pytest.approx(1.88)
     assert one(status, "4", 2, "oslo")["status"] == "met"
     assert forecast.empty
@@ -127,6 +135,41 @@ def test_an_estimated_baseline_is_said_in_the_status_note():
     measured = store_of(series("tech_companies", TR, {y: 500.0 + 40 * (y - 2014) for y in years}))
     status, _ = evaluate(measured, 2026, register=EMPTY_REGISTER)
     assert "estimate" not in one(status, "4", 2, TR)["reason_en"]
+
+
+def test_a_passed_deadline_is_never_shown_as_off_track():
+    from trsplan.report import scorecard
+
+    # goal H: 0.94 in 2020 (the deadline) against 1.00, 0.97 in 2023; goal 4: 2025 deadline,
+    # 940 companies in 2025; evaluated in 2026, after both deadlines
+    years = range(2014, 2026)
+    store = store_of(
+        series(
+            "gdp_share_ratio",
+            TR,
+            {2018: 0.92, 2019: 0.93, 2020: 0.94, 2021: 0.95, 2022: 0.96, 2023: 0.97},
+        ),
+        series("tech_companies", TR, {y: 500.0 + 40 * (y - 2014) for y in years}),
+    )
+    status, _ = evaluate(store, 2026, register=EMPTY_REGISTER)
+    passed = status[status["deadline"].notna() & (status["deadline"] < 2026)]
+    assert len(passed) >= 3  # H's 2020 target, goal 4's 2025 targets
+    assert "off_track" not in set(passed["status"])
+    h = one(status, "H", 0, TR)
+    assert h["status"] == "not_met" and h["status_nb"] == "ikke nådd i 2020: 0,94"
+    assert h["status_en"] == "not met in 2020: 0.94"
+    assert h["latest_value"] == pytest.approx(0.97) and h["latest_year"] == 2023
+    for lang, off, missed, latest in (
+        ("nb", "ikke i rute", "ikke nådd i 2020: 0,94", "0,97 (2023)"),
+        ("en", "off track", "not met in 2020: 0.94", "0.97 (2023)"),
+    ):
+        page = scorecard.first_page_html(status, TR, 2026, lang)
+        rows = {r.split("<small>")[0]: r for r in page.split("<tr")[1:]}
+        h_row = next(r for k, r in rows.items() if '<th scope="row">H ' in k)
+        four_row = next(r for k, r in rows.items() if '<th scope="row">4 ' in k)
+        # goal H's lead target is the 2020 one, goal 4's the 2025 one: judged, never off track
+        assert missed in h_row and latest in h_row and off not in h_row
+        assert off not in four_row and ("2025" in four_row)
 
 
 def test_a_future_deadline_on_a_perfect_line_is_on_track_with_probability_one():
@@ -154,8 +197,12 @@ def test_a_future_deadline_on_a_perfect_line_is_on_track_with_probability_one():
 
 def test_rankings_among_city_regions_and_where_goals_apply():
     store = store_of(
-        series("new_enterprises_per_1000", TR, {2022: 10.0, 2023: 12.0}),
-        series("new_enterprises_per_1000", "trondheimsregionen-2020", {2022: 10.0, 2023: 9.0}),
+        series("new_enterprises_per_1000", TRP, {2022: 10.0, 2023: 12.0}),
+        series("new_enterprises_per_1000", OSLOP, {2022: 11.0, 2023: 11.0}),
+        # the membership and fixed-territory series are never ranked among the comparators:
+        # their 20 and 30 would beat everything if they were
+        series("new_enterprises_per_1000", TR, {2022: 20.0, 2023: 20.0}),
+        series("new_enterprises_per_1000", "trondheimsregionen-2020", {2022: 30.0, 2023: 30.0}),
         series("new_enterprises_per_1000", "oslo", {2022: 11.0, 2023: 11.0}),
         series("new_enterprises_per_1000", NORWAY, {2022: 9.0, 2023: 9.0}),
         series("new_enterprises_per_1000", "5001", {2022: 13.0, 2023: 14.0}),
@@ -164,12 +211,22 @@ def test_rankings_among_city_regions_and_where_goals_apply():
         series("building_case_percentile", TR, {2023: 25.0}),
     )
     status, _ = evaluate(store, 2023, register=EMPTY_REGISTER)
-    best = one(status, "3", 0, TR)  # 12 beats Oslo's 11: rank 1
+    best = one(status, "3", 0, TRP)  # 12 beats Oslo's 11: rank 1
     assert best["status"] == "met" and best["latest_value"] == 1
-    fixed = one(status, "3", 0, "trondheimsregionen-2020")  # 9 < 11: rank 2
-    assert fixed["status"] == "off_track" and fixed["latest_value"] == 2
+    assert one(status, "3", 0, OSLOP)["latest_value"] == 2
+    # 2022: Oslo's 11 beats Trondheim's 10 (Trondheim's own 20 and 30 do not take part)
     ranked = status[(status["goal_id"] == "3") & (status["target_index"] == 0)]
+    # the membership region shows the commuting-rule region's rank, labelled as such
+    for geo in (TR, "trondheimsregionen-2020"):
+        row = one(status, "3", 0, geo)
+        assert row["latest_value"] == 1 and row["status"] == "met"
+        assert row["reason_en"].startswith("Trondheim commuting region (10 % rule):")
     assert NORWAY not in set(ranked["geo_code"]) and "5001" not in set(ranked["geo_code"])
+    # a fixed territory is not ranked either: it shows its commuting region's rank, labelled
+    assert one(status, "3", 0, "oslo")["latest_value"] == 2
+    assert one(status, "3", 0, "oslo")["reason_en"].startswith("Oslo commuting region")
+    # comparators are judged on the rankings only
+    assert set(status.loc[status["geo_code"] == TRP, "direction"]) == {"rank_best"}
     # 3.2 applies to municipalities too: top quartile (percentile ≤ 25)
     assert one(status, "3.2", 0, "5001")["status"] == "met"
     assert one(status, "3.2", 0, "5035")["status"] == "off_track"
@@ -301,7 +358,9 @@ def test_cli_prints_every_goal_for_the_region_comparators_and_norway_offline():
         "on_track",
         "at_risk",
         "off_track",
+        "not_met",
         "not_assessed",
+        "context",
     }
     # the member municipalities are there, other municipalities are not
     municipal = set(table.loc[table["geo_level"] == "municipality", "geo_code"])

@@ -41,14 +41,16 @@ def test_every_status_has_a_symbol_and_text_labels_in_both_languages():
         Status.ON_TRACK: ("↗", "i rute", "on track"),
         Status.AT_RISK: ("⚠", "i faresonen", "at risk"),
         Status.OFF_TRACK: ("✖", "ikke i rute", "off track"),
+        Status.NOT_MET: ("✗", "ikke nådd", "not met"),
         Status.NOT_ASSESSED: ("–", "ikke vurdert", "not assessed"),
+        Status.CONTEXT: ("·", "kontekst (uten mål)", "context (no target)"),
     }
     for status, (symbol, nb, en) in expected.items():
         assert status.symbol == symbol
         assert status.label("nb") == nb and status.label("en") == en
         assert status.text("en") == f"{symbol} {en}"
         assert status.text("nb") == f"{symbol} {nb}"
-    assert len({s.symbol for s in Status}) == 5
+    assert len({s.symbol for s in Status}) == len(Status) == 7
     assert st.legend("en")[0] == ("✔", "met")
     with pytest.raises(st.StatusInputError):
         Status.MET.label("de")
@@ -98,15 +100,16 @@ def test_deadline_equal_to_latest_year_is_judged_on_the_outcome():
     assert a.status is Status.MET and a.rule == "deadline_passed"
     assert a.year == 2019 and a.value == 136.0
     b = st.assess(T(136.5, "at_least", deadline=2019), RISING)
-    assert b.status is Status.OFF_TRACK and b.missed
-    assert b.label("en") == "missed" and b.label("nb") == "ikke nådd"
-    assert b.text("en") == "✖ missed"
+    assert b.status is Status.NOT_MET and b.missed
+    # RISING's 2019 value is 136 (see the test above)
+    assert b.label("en") == "not met in 2019: 136" and b.label("nb") == "ikke nådd i 2019: 136"
+    assert b.text("en") == "✗ not met in 2019: 136"
 
 
 def test_deadline_passed_uses_the_deadline_year_not_the_latest():
     # 2015 value 120 misses 125 even though later values pass it
     a = st.assess(T(125.0, "at_least", deadline=2015), RISING)
-    assert a.status is Status.OFF_TRACK and a.year == 2015 and a.value == 120.0
+    assert a.status is Status.NOT_MET and a.year == 2015 and a.value == 120.0
     assert st.assess(T(120.0, "at_most", deadline=2015), RISING).status is Status.MET
 
 
@@ -115,6 +118,34 @@ def test_deadline_passed_without_a_value_is_not_assessed():
     s.loc[2015] = np.nan
     a = st.assess(T(100.0, "at_least", deadline=2015), s)
     assert a.status is Status.NOT_ASSESSED and a.rule == "deadline_passed"
+
+
+def test_a_passed_deadline_is_never_off_track_and_shows_the_latest_value():
+    # ratio 0.94 in 2020 against 1.00; later 0.97 in 2023; evaluated in 2026
+    s = pd.Series([0.90, 0.92, 0.94, 0.95, 0.96, 0.97], index=range(2018, 2024))
+    target = T(1.0, "at_least", deadline=2020)
+    a = st.assess(target, s, as_of=2026)
+    assert a.status is Status.NOT_MET and a.year == 2020 and a.value == pytest.approx(0.94)
+    assert a.label("nb") == "ikke nådd i 2020: 0,94"
+    assert a.label("en") == "not met in 2020: 0.94"
+    assert "latest 0.97 in 2023" in a.reason("en") and "siste 0.97 i 2023" in a.reason("nb")
+    # deadline 2025 before the evaluated year 2026, data only to 2023: awaiting the outcome,
+    # never a forecast verdict
+    b = st.assess(T(2.0, "at_least", deadline=2025), s, as_of=2026)
+    assert b.status is Status.NOT_ASSESSED and b.rule == "deadline_passed"
+    assert b.forecast is None and "2025" in b.reason("en")
+    # the same target evaluated in 2024 (deadline still ahead) is forecast as before
+    c = st.assess(T(2.0, "at_least", deadline=2025), s, as_of=2024)
+    assert c.rule == "forecast" and c.status is Status.OFF_TRACK
+
+
+def test_context_target_is_never_judged():
+    # slope of 1, 2, 3, 4, 5 over 2019-2023 is 1 a year
+    s = pd.Series([1.0, 2.0, 3.0, 4.0, 5.0], index=range(2019, 2024))
+    a = st.assess(T(None, "context"), s)
+    assert a.status is Status.CONTEXT and a.slope == pytest.approx(1.0)
+    assert "no target" in a.reason("en") and a.value == 5.0
+    assert st.assess(T(None, "context"), None).status is Status.CONTEXT
 
 
 def test_tolerance_on_equality():

@@ -107,7 +107,8 @@ def test_indicator_examples_from_the_brief(shipped: Targets) -> None:
     assert shipped.goal("3.1").indicator == "in_commuters_trondheim"
     assert shipped.goal("3.2").indicator == "building_case_days_12w"
     assert shipped.goal("5").indicator == "residential_attractiveness"
-    assert shipped.goal("1.5").indicator == "location_quotient"
+    assert shipped.goal("1.5").indicator == "cluster_regional_shift_pct"
+    assert "location_quotient" in shipped.goal("1.5").indicators
     assert shipped.goal("5.3").indicator == "immigrant_share"
     # every indicator used anywhere is labelled
     labelled = set(shipped.indicator_ids())
@@ -115,6 +116,28 @@ def test_indicator_examples_from_the_brief(shipped: Targets) -> None:
         assert set(g.indicators) <= labelled
     for ind in shipped.indicators():
         assert ind.label_nb and ind.label_en and ind.unit
+
+
+def test_operationalisations_quote_the_plan_and_5_3_is_context(shipped: Targets) -> None:
+    def norm(s: str) -> str:
+        return " ".join(s.split())
+
+    ops = {t.goal_id: t.operationalisation for t in shipped.targets() if t.operationalisation}
+    assert {"H", "1.5", "2.3", "3.2"} <= set(ops)
+    for goal_id, op in ops.items():
+        # the plan's words are the goal's own wording (text_nb is quoted from the plan)
+        assert norm(op.plan_words) in norm(shipped.goal(goal_id).text_nb), goal_id
+        assert op.reading_nb and op.reading_en
+    assert "kvartil" in ops["3.2"].reading_nb and "quartile" in ops["3.2"].reading_en
+    # 5.3 has no target in the plan: context only, never met or missed
+    assert {t.direction for t in shipped.goal("5.3").targets} == {"context"}
+    # 1.5's target can be met: the clusters' regional shift at least 0
+    first = shipped.goal("1.5").targets[0]
+    assert (first.indicator, first.direction, first.value) == (
+        "cluster_regional_shift_pct",
+        "at_least",
+        0.0,
+    )
 
 
 def test_goal_5_1_targets(shipped: Targets) -> None:
@@ -160,7 +183,7 @@ def test_overall_goal_target(shipped: Targets) -> None:
 
 def test_trend_and_rank_targets_have_no_value(shipped: Targets) -> None:
     for t in shipped.targets():
-        if t.direction in ("increase", "decrease", "rank_best"):
+        if t.direction in ("increase", "decrease", "rank_best", "context"):
             assert t.value is None
         else:
             assert isinstance(t.value, float)

@@ -46,8 +46,20 @@ def test_layout_provenance_and_codes(store):
     assert store["source_tables"].notna().all() and store["goal_id"].notna().all()
     municipal = store.loc[store["geo_level"] == "municipality", "geo_code"].unique()
     assert set(municipal) <= set(geography.valid_codes(2026))  # re-keyed to to_year's codes
-    assert set(store.loc[store["geo_level"] != "municipality", "geo_code"]) == set(GEOS)
+    regional = set(store.loc[store["geo_level"] != "municipality", "geo_code"])
+    assert regional == set(GEOS) | set(compute.COMMUTING_IDS)  # + the commuting-rule comparators
     assert (store["code_vintage"] == 2026).all()
+
+
+def test_commuting_rule_comparators_are_ranked_on_the_same_measures(store):
+    # each of the six is its own geography, with the ranked indicators, and none equals the
+    # membership or fixed-territory series by construction of a different rule
+    ranked = ["business_index", "new_enterprises_per_1000", "population_growth_pct"]
+    for geo in compute.COMMUTING_IDS:
+        here = set(store.loc[store["geo_code"] == geo, "indicator_id"])
+        assert set(ranked) <= here, geo
+    names = store.loc[store["geo_code"].isin(compute.COMMUTING_IDS), "geo_name"].unique()
+    assert all("10 %" in n for n in names)
 
 
 @pytest.mark.parametrize("goal", GOALS)

@@ -200,3 +200,15 @@ def test_regional_rate_is_sum_over_sum(rows):
     region = business.regional_new_enterprises(frame, _members("R", 2020, codes)).iloc[0]
     expected = sum(n for n, _ in rows) / sum(p for _, p in rows) * 1000
     assert region["new_enterprises_per_1000"] == pytest.approx(expected)
+
+
+def test_default_index_has_no_collinear_components():
+    # with 08316 for all industries only, the "industry-adjusted" rate is the plain rate ÷ the
+    # national rate (same ranking every year): it must not enter the index beside the plain rate
+    from trsplan.indicators.business import load_index_definition
+
+    definition = load_index_definition()
+    columns = [c.column for c in definition.components]
+    assert columns == ["startup_rate", "net_firm_growth_pct"]
+    assert [c.weight for c in definition.components] == [0.5, 0.5]
+    assert "startup_rate_industry_adjusted" not in columns

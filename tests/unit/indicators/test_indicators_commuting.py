@@ -128,3 +128,52 @@ def test_a_centre_that_is_no_workplace_that_year_gives_missing_shares():
     assert not out.loc[(2017, "B"), "commuting_region_member"]
     assert out.loc[(2020, "B"), "share_working_in_centre"] == pytest.approx(15.0)
     assert commuting.comparator_regions(matrix, ["A"])["year"].unique().tolist() == [2020]
+
+
+def test_commuting_rule_comparators_from_a_hand_made_03321_frame():
+    from trsplan.indicators import inputs
+
+    # 03321 in read_jsonstat's shape. 2020: Malvik (5031) 400 of 1000 work in Trondheim = 40 %
+    # (member), Melhus (5028) 50 of 1000 = 5 % (not); Askøy (4627) 300 of 1000 in Bergen = 30 %.
+    # 2021: Melhus 150 of 1000 = 15 % (joins); Malvik 410 to Trondheim (41 %) and 90 to Bergen
+    # (9 %): Trondheim's. 2022 has no matrix yet: the 2021 members carry forward.
+    flows = {
+        2020: [("5001", "5001", 1000), ("5031", "5001", 400), ("5031", "5031", 600),
+               ("5028", "5001", 50), ("5028", "5028", 950), ("4601", "4601", 1000),
+               ("4627", "4601", 300), ("4627", "4627", 700)],
+        2021: [("5001", "5001", 1000), ("5031", "5001", 410), ("5031", "4601", 90),
+               ("5031", "5031", 500), ("5028", "5001", 150), ("5028", "5028", 850),
+               ("4601", "4601", 1000), ("4627", "4601", 300), ("4627", "4627", 700)],
+    }  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            ("K-" + r, w, "Sysselsatte", str(y), float(v), pd.NA)
+            for y, rows in flows.items()
+            for r, w, v in rows
+        ],
+        columns=["Bokommuen", "ArbstedKomm", "ContentsCode", "Tid", "value", "status"],
+    )
+    matrix = inputs.commuting_matrix(frame)
+    regions = [
+        commuting.CommutingRegion("trondheim-pendling", "5001", ("trondheimsregionen",), "T", "T"),
+        commuting.CommutingRegion("bergen-pendling", "4601", ("bergen",), "B", "B"),
+    ]
+    out = commuting.commuting_region_members(matrix, regions, 10.0, years=[2020, 2021, 2022])
+    got = {(g, y): sorted(part["code"]) for (g, y), part in out.groupby(["geo_code", "year"])}
+    assert got == {
+        ("trondheim-pendling", 2020): ["5001", "5031"],
+        ("trondheim-pendling", 2021): ["5001", "5028", "5031"],
+        ("trondheim-pendling", 2022): ["5001", "5028", "5031"],
+        ("bergen-pendling", 2020): ["4601", "4627"],
+        ("bergen-pendling", 2021): ["4601", "4627"],
+        ("bergen-pendling", 2022): ["4601", "4627"],
+    }
+    assert (out["weight"] == 1.0).all()
+
+
+def test_the_six_comparators_are_defined_once_by_one_rule():
+    regions, threshold = commuting.load_commuting_regions()
+    assert threshold == 10.0
+    assert [r.centre for r in regions] == ["5001", "0301", "4601", "1103", "4204", "5501"]
+    stands = [s for r in regions for s in r.stands_for]
+    assert len(stands) == len(set(stands))  # a region is represented by one comparator only

@@ -228,3 +228,71 @@ def test_measures_are_goal_h():
     assert {"gdp_share_ratio", "gdp_share_ratio_lower", "gdp_share_ratio_upper"} <= set(
         economy.MEASURES
     )
+
+
+# --- Goal H denominators (issue 8, item 2) -----------------------------------------------------
+
+
+def _t11713(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """A tidy 11713 frame (read_jsonstat's shape): Region, NACE2007, ContentsCode, Tid, value."""
+    return pd.DataFrame(
+        [(r, n, "BNPB", y, v, pd.NA) for r, n, y, v in rows],
+        columns=["Region", "NACE2007", "ContentsCode", "Tid", "value", "status"],
+    ).astype({"Region": "string", "NACE2007": "string", "Tid": "string", "value": "float64"})
+
+
+def test_national_accounts_never_sums_aggregate_rows_as_counties():
+    from trsplan.indicators import inputs
+
+    # counties F-50 (A 60, B 40) and 03 (A 90, B 10): mainland = 200. Aggregates that must not
+    # be counted as counties: the country "0" (total 260), a mainland row "F-Fastland" (200), a
+    # counties' total "F-99" (200), the shelf "23" (A 50) and Svalbard "21" (A 5).
+    # Norway 260 = mainland 200 + shelf 50 + extra-regional 10.
+    rows = [
+        ("F-50", "A", "2020", 60.0),
+        ("F-50", "B", "2020", 40.0),
+        ("F-03", "A", "2020", 90.0),
+        ("F-03", "B", "2020", 10.0),
+        ("0", "00-99", "2020", 260.0),
+        ("0", "A", "2020", 200.0),
+        ("0", "B", "2020", 60.0),
+        ("F-Fastland", "A", "2020", 150.0),
+        ("F-Fastland", "B", "2020", 50.0),
+        ("F-99", "A", "2020", 150.0),
+        ("F-99", "B", "2020", 50.0),
+        ("23", "A", "2020", 50.0),
+        ("21", "A", "2020", 5.0),
+    ]
+    frame = _t11713(rows)
+    counties = inputs.county_accounts(frame)
+    assert sorted(counties["county"].unique()) == ["03", "50"]
+    assert counties["value_added"].sum() == pytest.approx(200.0)
+    nat = inputs.national_accounts(frame).set_index("year").loc[2020]
+    assert nat["value_added_mainland"] == pytest.approx(200.0)
+    assert nat["value_added_norway"] == pytest.approx(260.0)
+    assert nat["value_added_shelf"] == pytest.approx(50.0)
+    assert nat["value_added_extra_regional"] == pytest.approx(10.0)
+    # without a whole-country row the total stays missing, never the mainland sum
+    no_country = inputs.national_accounts(frame[frame["Region"] != "0"]).iloc[0]
+    assert no_country["value_added_mainland"] == pytest.approx(200.0)
+    assert pd.isna(no_country["value_added_norway"])
+
+
+def test_mean_population_is_the_average_of_two_first_januaries():
+    # (100 + 110) / 2 = 105 for 2020; 2021 has no 1 January 2022 figure: missing
+    pop = pd.DataFrame({"geo_code": ["r", "r"], "year": [2020, 2021], "population": [100.0, 110.0]})
+    out = economy.mean_population(pop).set_index("year")["population"]
+    assert out[2020] == pytest.approx(105.0)
+    assert pd.isna(out[2021])
+
+
+def test_goal_h_ratio_on_the_two_denominators_by_hand():
+    # region VA 20, mainland 200, Norway 260; population 10 of 100.
+    # mainland: (20/200) / (10/100) = 1.00; Norway total: (20/260) / 0.1 = 0.769...
+    regional = pd.DataFrame(
+        {"geo_code": ["r"], "year": [2020], "population": [10.0], "value_added_employment": [20.0]}
+    )
+    for va, expected in ((200.0, 1.0), (260.0, 20 / 260 / 0.1)):
+        national = pd.DataFrame({"year": [2020], "value_added": [va], "population": [100.0]})
+        out = economy.gdp_share_ratio(regional, national, central="employment")
+        assert out["gdp_share_ratio"].iloc[0] == pytest.approx(expected)

@@ -204,3 +204,49 @@ def test_national_location_quotient_is_one(frame: pd.DataFrame):
     out = industry.location_quotients(frame)
     norway = out[out["geo_code"] == "norge"]["location_quotient"]
     assert norway.to_numpy() == pytest.approx(1.0)
+
+
+def test_cluster_regional_shift_by_hand():
+    from trsplan.indicators.industry import base_year_clusters, cluster_regional_shift
+
+    # Norway: A 1000 -> 1100 (g_A = 0.10), B 2000 -> 2000 (g_B = 0)
+    # r (cluster A): RS_A = 230 - 200 * 1.10 = 10; 10 / 200 = 5 %; jobs 230
+    # s (clusters A, B): RS_A = 105 - 100 * 1.1 = -5, RS_B = 60 - 50 = 10; sum 5 / 150 = 3.33 %
+    rows = [
+        ("norge", "A", 1000, 1100),
+        ("norge", "B", 2000, 2000),
+        ("r", "A", 200, 230),
+        ("r", "B", 100, 90),
+        ("s", "A", 100, 105),
+        ("s", "B", 50, 60),
+    ]
+    emp = pd.DataFrame(
+        [(g, y, i, float(v)) for g, i, a, b in rows for y, v in ((2015, a), (2020, b))],
+        columns=["geo_code", "year", "industry", "employment"],
+    )
+    clusters = pd.DataFrame({"geo_code": ["r", "s", "s"], "industry": ["A", "A", "B"]})
+    out = cluster_regional_shift(emp, clusters, 2015, 2020).set_index("geo_code")
+    assert list(out.index) == ["r", "s"]  # Norway has no clusters: no row
+    assert out.loc["r", "cluster_regional_shift"] == pytest.approx(10.0)
+    assert out.loc["r", "cluster_regional_shift_pct"] == pytest.approx(5.0)
+    assert out.loc["r", "cluster_jobs"] == pytest.approx(230.0)
+    assert out.loc["s", "cluster_regional_shift"] == pytest.approx(5.0)
+    assert out.loc["s", "cluster_regional_shift_pct"] == pytest.approx(100 * 5 / 150)
+    assert (out["year"] == 2020).all()
+    # a missing cell makes the cluster sums missing, never a partial sum
+    emp.loc[
+        (emp["geo_code"] == "s") & (emp["industry"] == "B") & (emp["year"] == 2020), "employment"
+    ] = float("nan")
+    gap = cluster_regional_shift(emp, clusters, 2015, 2020).set_index("geo_code")
+    assert pd.isna(gap.loc["s", "cluster_regional_shift_pct"])
+    # clusters are fixed in the base year: LQ >= threshold and jobs >= min in 2015 only
+    cand = pd.DataFrame(
+        {
+            "geo_code": ["r", "r", "r"],
+            "year": [2015, 2015, 2020],
+            "industry": ["A", "B", "B"],
+            "cluster_candidate": [1.0, 0.0, 1.0],
+        }
+    )
+    fixed = base_year_clusters(cand, 2015)
+    assert list(zip(fixed["geo_code"], fixed["industry"], strict=True)) == [("r", "A")]
