@@ -55,3 +55,7 @@ class YearOutOfRangeError(TrsplanError, ValueError):
 
 class NonMemberError(TrsplanError, ValueError):
     """A municipality asked for that is not a member of the region being reported."""
+
+
+class IndicatorCatalogueError(TrsplanError, ValueError):
+    """A bad entry in the indicator catalogue (``data/indicators.yaml``)."""
