@@ -196,7 +196,9 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise IndicatorCatalogueError(f"{path}: cannot read the indicator catalogue ({exc})")
+        raise IndicatorCatalogueError(
+            f"{path}: cannot read the indicator catalogue ({exc})"
+        ) from None
     return _load(str(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -207,11 +209,13 @@ def _load(path_text: str, mtime_ns: int, size: int) -> Catalogue:
     try:
         data = load_marked(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise IndicatorCatalogueError(f"{path}: cannot read the indicator catalogue ({exc})")
+        raise IndicatorCatalogueError(
+            f"{path}: cannot read the indicator catalogue ({exc})"
+        ) from None
     except YamlSyntaxError as exc:
-        raise IndicatorCatalogueError(f"{path}:{exc.line}: not valid YAML: {exc.problem}")
+        raise IndicatorCatalogueError(f"{path}:{exc.line}: not valid YAML: {exc.problem}") from None
     except DuplicateKeyError as exc:
-        raise IndicatorCatalogueError(f"{path}:{exc.line}: {exc}")
+        raise IndicatorCatalogueError(f"{path}:{exc.line}: {exc}") from None
     try:
         parsed = _File.model_validate(data)
     except ValidationError as exc:

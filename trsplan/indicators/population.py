@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from trsplan import geography
+from trsplan.indicators import catalogue
 
 # 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
 # there count every move across the municipal border, from abroad included.
@@ -51,32 +52,8 @@ FLOWS = [
 ]
 ADDITIVE = ["population", *FLOWS]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "population": ("5", "persons"),
-    "population_change": ("5.1", "persons"),
-    "births": ("5.1", "persons"),
-    "deaths": ("5.1", "persons"),
-    "natural_increase": ("5.1", "persons"),
-    "net_domestic_migration": ("5.1", "persons"),
-    "net_international_migration": ("5.1", "persons"),
-    "net_migration": ("5.1", "persons"),
-    "population_growth_pct": ("5.1", "percent"),
-    "population_share_norway": ("H", "percent"),
-}
-GOAL_5_1_MEASURES: dict[str, tuple[str, str]] = {
-    "population_change_target": ("5.1", "persons"),
-    "population_change_vs_target": ("5.1", "persons"),
-    "goal_5_1_annual_met": ("5.1", "boolean"),
-    "cumulative_population_change": ("5.1", "persons"),
-    "cumulative_population_change_target": ("5.1", "persons"),
-    "goal_5_1_cumulative_met": ("5.1", "boolean"),
-}
-SOURCES: dict[str, str] = {
-    m: ("07459" if m == "population" else "06913") for m in {**MEASURES, **GOAL_5_1_MEASURES}
-}
-SOURCES["population_share_norway"] = "07459"
-SOURCES["population_growth_pct"] = "07459;06913"
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("population")
 
 
 def _valid_rows(frame: pd.DataFrame) -> pd.DataFrame:
