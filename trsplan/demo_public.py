@@ -101,6 +101,7 @@ from trsplan.demo import LICENCE, RETRIEVED_AT, SEED, VERSION, demo_parser, prin
 from trsplan.errors import TrsplanError
 from trsplan.snapshot import Snapshot, write_file
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
+from trsplan.sources.ssb import table_columns
 
 __all__ = [
     "CASEWORK_COLUMNS",
@@ -182,15 +183,8 @@ _UNITS_14304 = {
     "KOSsaksbehtid12uke0000": ("dager", 0),
     "KOSsaksbehtid3uke0000": ("dager", 0),
 }
-#: 14304 ContentsCode -> column of trsplan.indicators.casework
-CASEWORK_COLUMNS: dict[str, str] = {
-    "KOSsaksbehtid12uke0000": "building_case_days_12w",
-    "KOSsaksbehtid3uke0000": "building_case_days_3w",
-    "KOSsaksbehtidplan0000": "zoning_case_days",
-    "KOSbehbygg12uke0000": "building_cases_12w",
-    "KOSbehbygg3uke0000": "building_cases_3w",
-    "KOSvedtattdetalj0000": "zoning_cases",
-}
+#: 14304 ContentsCode -> column of trsplan.indicators.casework (the table catalogue's columns)
+CASEWORK_COLUMNS: dict[str, str] = table_columns("14304")
 
 LABEL_11713 = (
     "11713: Fylkesfordelt nasjonalregnskap, etter region, næring, statistikkvariabel og år"

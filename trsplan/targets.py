@@ -508,7 +508,9 @@ def _parent_problem(goal: _GoalModel, levels: dict[str, str]) -> str | None:
     if parent is None:
         return f"a sub-goal needs a parent: the id of its main goal (main goals: {main_ids})"
     if parent not in levels:
-        return f"parent {parent!r} is not defined in this file; allowed: a main goal id ({main_ids})"
+        return (
+            f"parent {parent!r} is not defined in this file; allowed: a main goal id ({main_ids})"
+        )
     if levels[parent] != "main":
         return (
             f"parent {parent!r} is a {levels[parent]} goal; a parent must be a main goal "

@@ -140,9 +140,13 @@ def line_of(data: Any, loc: Sequence[str | int]) -> int:
     line = getattr(data, "line", 1)
     node = data
     for part in loc:
-        if isinstance(node, MarkedDict) and part in node:
-            line, node = node.lines[part], node[part]
-        elif isinstance(node, MarkedList) and isinstance(part, int) and 0 <= part < len(node):
+        if (
+            isinstance(node, MarkedDict)
+            and part in node
+            or isinstance(node, MarkedList)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             line, node = node.lines[part], node[part]
         else:
             break
@@ -153,9 +157,13 @@ def node_at(data: Any, loc: Sequence[str | int]) -> Any:
     """The raw value at ``loc`` (None when the file has nothing there)."""
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
             node = node[part]
         else:
             return None

@@ -639,7 +639,7 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
     own = single.merge(cases, on=["code", "year"], how="inner").drop(columns=["n", "w", "code"])
     own = own.set_index(["geo_code", "year"])
     keyed = out.set_index(["geo_code", "year"])
-    value_cols = [c for c in inputs.CASEWORK_14304.values() if c in keyed.columns]
+    value_cols = [c for c in inputs.columns("14304").values() if c in keyed.columns]
     keyed.update(own[value_cols])
     out = keyed.reset_index()
     level = ctx.levels(out["geo_code"])

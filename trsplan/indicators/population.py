@@ -19,25 +19,12 @@ import pandas as pd
 
 from trsplan import geography
 from trsplan.indicators import catalogue
+from trsplan.sources.ssb import table_columns
 
-# 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
-# there count every move across the municipal border, from abroad included.
-CHANGES_06913: dict[str, str] = {
-    "Levende": "births",
-    "Dode": "deaths",
-    "Innflyttinger": "in_migration",
-    "Utflyttinger": "out_migration",
-    "Folketilvekst": "population_change",
-}
-# 01223 ContentsCode -> column. 01223 is cumulative "so far this year" by quarter, so the
-# fourth quarter (K4) holds the whole year.
-MIGRATION_01223: dict[str, str] = {
-    "Innvandring5": "immigration",
-    "Utvandring6": "emigration",
-    "Tilflytting7": "domestic_in_migration",
-    "Fraflytting8": "domestic_out_migration",
-}
-POPULATION_07459 = "Personer1"
+# ContentsCode -> column maps: the ``columns:`` of data/catalogue/statbank_tables.yaml. 06913's
+# components are flows during the year; in- and out-migration there count every move across the
+# municipal border, from abroad included. 01223 is cumulative "so far this year" by quarter, so
+# the fourth quarter (K4) holds the whole year.
 
 FLOWS = [
     "births",
@@ -97,7 +84,7 @@ def municipal_frame(
     Inputs are tidy frames from ``read_jsonstat``. Missing cells stay NaN; without 01223 the
     split of migration into domestic and international is missing.
     """
-    pop = pop_07459[pop_07459["ContentsCode"] == POPULATION_07459]
+    pop = pop_07459[pop_07459["ContentsCode"].isin(list(table_columns("07459")))]
     pop = pd.DataFrame(
         {
             "code": pop["Region"].map(geography.normalise_code).astype("string"),
@@ -106,11 +93,11 @@ def municipal_frame(
         }
     )
     frame = _valid_rows(pop).merge(
-        _valid_rows(_flows(changes_06913, CHANGES_06913)), on=["code", "year"], how="outer"
+        _valid_rows(_flows(changes_06913, table_columns("06913"))), on=["code", "year"], how="outer"
     )
     if migration_01223 is not None:
         totals = year_to_date_totals(migration_01223)
-        migration = _valid_rows(_flows(totals, MIGRATION_01223))
+        migration = _valid_rows(_flows(totals, table_columns("01223")))
         frame = frame.merge(migration, on=["code", "year"], how="left")
     frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
     return frame.sort_values(["year", "code"], ignore_index=True)
