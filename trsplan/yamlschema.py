@@ -135,21 +135,20 @@ def error_loc(error: ErrorDetails) -> tuple[str | int, ...]:
     return extra if ctx.get("absolute") else tuple(error["loc"]) + extra
 
 
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
 def line_of(data: Any, loc: Sequence[str | int]) -> int:
     """The line of the deepest value on ``loc`` that the file has (its container's, if absent)."""
     line = getattr(data, "line", 1)
     node = data
     for part in loc:
-        if (
-            isinstance(node, MarkedDict)
-            and part in node
-            or isinstance(node, MarkedList)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-        ):
-            line, node = node.lines[part], node[part]
-        else:
+        if not _has(node, part) or not isinstance(node, MarkedDict | MarkedList):
             break
+        line, node = node.lines[part], node[part]  # type: ignore[index]
     return line
 
 
@@ -157,14 +156,7 @@ def node_at(data: Any, loc: Sequence[str | int]) -> Any:
     """The raw value at ``loc`` (None when the file has nothing there)."""
     node = data
     for part in loc:
-        if (
-            isinstance(node, dict)
-            and part in node
-            or isinstance(node, list)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-        ):
-            node = node[part]
-        else:
+        if not _has(node, part):
             return None
+        node = node[part]
     return node
