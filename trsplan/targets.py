@@ -5,6 +5,9 @@ goal H, main goals 1–5 and their sub-goals), each with its Norwegian and Engli
 indicator ids and numeric or comparison targets. Indicator ids are those of the indicator
 catalogue (``data/indicators.yaml``, :mod:`trsplan.indicators.catalogue`), which labels them.
 
+(Over 500 lines: the public dataclasses and the schema that builds them, with the wording of its
+error messages, are one unit; the YAML line bookkeeping lives in :mod:`trsplan.yamlschema`.)
+
 The file is checked by a pydantic schema (the ``_*Model`` classes below). Every problem raises
 :class:`~trsplan.errors.TargetsFileError` with the file, the line number and the goal id, what is
 wrong and what is allowed, e.g.::
@@ -262,58 +265,53 @@ class Targets:
     def as_frame(self) -> pd.DataFrame:
         """One row per target, in file order, with the goal's and the indicator's labels."""
         labels = {i.id: i for i in self.indicator_list}
-        rows: list[dict[str, Any]] = []
-        for g in self.goal_list:
-            for t in g.targets:
-                ind = labels[t.indicator]
-                rows.append(
-                    {
-                        "goal_id": g.id,
-                        "parent": g.parent,
-                        "level": g.level,
-                        "kind": g.kind,
-                        "goal_text_nb": g.text_nb,
-                        "goal_text_en": g.text_en,
-                        "indicator": t.indicator,
-                        "indicator_label_nb": ind.label_nb,
-                        "indicator_label_en": ind.label_en,
-                        "indicator_unit": ind.unit,
-                        "value": t.value,
-                        "unit": t.unit,
-                        "deadline": t.deadline,
-                        "direction": t.direction,
-                        "basis": t.basis,
-                        "baseline_year": t.baseline_year,
-                        "comparison": t.comparison,
-                        "note": t.note,
-                        "line": t.line,
-                    }
-                )
-        columns = [
-            "goal_id",
-            "parent",
-            "level",
-            "kind",
-            "goal_text_nb",
-            "goal_text_en",
-            "indicator",
-            "indicator_label_nb",
-            "indicator_label_en",
-            "indicator_unit",
-            "value",
-            "unit",
-            "deadline",
-            "direction",
-            "basis",
-            "baseline_year",
-            "comparison",
-            "note",
-            "line",
+        rows = [
+            {
+                "goal_id": g.id,
+                "parent": g.parent,
+                "level": g.level,
+                "kind": g.kind,
+                "goal_text_nb": g.text_nb,
+                "goal_text_en": g.text_en,
+                "indicator": t.indicator,
+                "indicator_label_nb": labels[t.indicator].label_nb,
+                "indicator_label_en": labels[t.indicator].label_en,
+                "indicator_unit": labels[t.indicator].unit,
+                **{k: getattr(t, k) for k in _TARGET_COLUMNS},
+            }
+            for g in self.goal_list
+            for t in g.targets
         ]
-        frame = pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=_FRAME_COLUMNS)
         return frame.astype(
             {"value": "Float64", "deadline": "Int64", "baseline_year": "Int64", "line": "int64"}
         )
+
+
+_TARGET_COLUMNS = (
+    "value",
+    "unit",
+    "deadline",
+    "direction",
+    "basis",
+    "baseline_year",
+    "comparison",
+    "note",
+    "line",
+)
+_FRAME_COLUMNS = [
+    "goal_id",
+    "parent",
+    "level",
+    "kind",
+    "goal_text_nb",
+    "goal_text_en",
+    "indicator",
+    "indicator_label_nb",
+    "indicator_label_en",
+    "indicator_unit",
+    *_TARGET_COLUMNS,
+]
 
 
 # --------------------------------------------------------------------------- schema
@@ -643,7 +641,8 @@ def _file_error(path: Path, data: Any, exc: ValidationError) -> TargetsFileError
     if loc[:1] == ("source",):
         where = "source: "
     elif len(loc) >= 2 and loc[0] == "goals" and isinstance(loc[1], int):
-        goal_id = node_at(data, (*loc[:2], "id"))
+        entry = node_at(data, loc[:2])
+        goal_id = entry.get("id") if isinstance(entry, dict) else None
         where = f"goal {raw_float(goal_id)!r}: " if goal_id is not None else "goal entry: "
     return TargetsFileError(f"{path}:{line}: {where}{_message(error, loc)}")
 
@@ -662,6 +661,10 @@ def _message(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
         allowed = ", ".join(_FIELDS[what].model_fields)
         hint = " (indicators are listed in data/indicators.yaml)" if field == "indicators" else ""
         return f"unknown field {field!r} in {what}{hint}; allowed fields: {allowed}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{field if isinstance(loc[-1], str) else 'each entry'} must be a mapping of fields"
+    if kind == "list_type":
+        return f"{field} must be a list"
     if kind == "literal_error":
         return f"unknown {field} {given!r}; allowed: {', '.join(_choices(field))}"
     if field in ("deadline", "baseline_year"):
