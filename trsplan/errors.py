@@ -193,3 +193,7 @@ class StatusInputError(TrsplanError, ValueError):
 
 class ForecastInputError(TrsplanError, ValueError):
     """A series that cannot be forecast as given (bad index, duplicate years, infinities)."""
+
+
+class IndicatorCatalogueError(TrsplanError, ValueError):
+    """A bad entry in the indicator catalogue (``data/indicators.yaml``)."""

@@ -104,6 +104,7 @@ from trsplan import paths
 from trsplan.demo.common import RETRIEVED_AT, VERSION, version_folder, write_payloads
 from trsplan.demo.population import LICENCE, SEED
 from trsplan.errors import TrsplanError
+from trsplan.indicators.catalogue import table_columns
 from trsplan.snapshot.store import Snapshot
 from trsplan.sources.jsonstat import dumps_jsonstat, to_jsonstat
 
@@ -185,15 +186,8 @@ _UNITS_14304 = {
     "KOSsaksbehtid12uke0000": ("dager", 0),
     "KOSsaksbehtid3uke0000": ("dager", 0),
 }
-#: 14304 ContentsCode -> column of trsplan.indicators.casework
-CASEWORK_COLUMNS: dict[str, str] = {
-    "KOSsaksbehtid12uke0000": "building_case_days_12w",
-    "KOSsaksbehtid3uke0000": "building_case_days_3w",
-    "KOSsaksbehtidplan0000": "zoning_case_days",
-    "KOSbehbygg12uke0000": "building_cases_12w",
-    "KOSbehbygg3uke0000": "building_cases_3w",
-    "KOSvedtattdetalj0000": "zoning_cases",
-}
+#: 14304 ContentsCode -> column of trsplan.indicators.casework (the table catalogue's columns)
+CASEWORK_COLUMNS: dict[str, str] = table_columns("14304")
 
 LABEL_11713 = (
     "11713: Fylkesfordelt nasjonalregnskap, etter region, næring, statistikkvariabel og år"

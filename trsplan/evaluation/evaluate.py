@@ -6,8 +6,8 @@ row per target and geography) and a forecast frame (one row per forecast year). 
 deterministic: the forecasts are analytic and run single-threaded.
 
 Which series
-- A target's indicator id is translated to the store's id by
-  :data:`trsplan.indicators.compute.TARGET_INDICATORS` (e.g. ``business_development_index`` →
+- A target's indicator id is translated to the store's id by the indicator catalogue
+  (:func:`trsplan.indicators.compute.store_indicator`; e.g. ``business_development_index`` →
   ``business_index``; 3.2's targets are on the percentile of the mean days,
   ``building_case_percentile``; ``location_quotient`` → every ``location_quotient:<industry>``,
   one status per industry). The series is the store's values up to ``year``.

@@ -2,11 +2,15 @@
 
 ``load_targets()`` returns a :class:`Targets` object: every goal of GOALS.md in file order (overall
 goal H, main goals 1–5 and their sub-goals), each with its Norwegian and English wording, kind,
-indicator ids and numeric or comparison targets, plus the ``indicators:`` section that labels every
-indicator id.
+indicator ids and numeric or comparison targets. Indicator ids are those of the indicator
+catalogue (``data/indicators.yaml``, :mod:`trsplan.indicators.catalogue`), which labels them.
 
-Every problem in the file raises :class:`~trsplan.errors.TargetsFileError` with the file, the line
-number and the goal (or indicator) id, what is wrong and what is allowed, e.g.::
+(Over 500 lines: the public dataclasses and the schema that builds them, with the wording of its
+error messages, are one unit; the YAML line bookkeeping lives in :mod:`trsplan.yamlschema`.)
+
+The file is checked by a pydantic schema (the ``_*Model`` classes below). Every problem raises
+:class:`~trsplan.errors.TargetsFileError` with the file, the line number and the goal id, what is
+wrong and what is allowed, e.g.::
 
     data/targets.yaml:212: goal '3.2': unknown direction 'lower'; allowed: at_least, at_most,
     decrease, increase, rank_best
@@ -28,27 +32,46 @@ Target semantics (used by the evaluation code):
   words (``plan_words``, quoted) and the reading (``reading_nb`` / ``reading_en``); reports show
   them in the methods section.
 
-**Size.** Over 500 lines for now: the hand-written parser here is being replaced by a pydantic
-schema (issue 9, items 2-3); left as is until then.
+**Size.** Over 500 lines: the frozen data classes the evaluation reads, the pydantic schema that
+checks the file (with file:line errors) and the builder between them belong together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Callable, Iterator, Mapping
+import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from trsplan.errors import TargetsFileError
+from trsplan.indicators.catalogue import Catalogue, IndicatorEntry, load_catalogue
 from trsplan.paths import targets_path
+from trsplan.yamlschema import (
+    DuplicateKeyError,
+    YamlSyntaxError,
+    error_loc,
+    field_error,
+    line_of,
+    load_marked,
+    node_at,
+    raw_float,
+)
 
 __all__ = [
     "BASES",
@@ -97,39 +120,11 @@ _LEVEL_NAMES = {"overall": "the overall goal", "main": "a main goal", "sub": "a 
 YEAR_MIN = 2010
 YEAR_MAX = 2050
 
-_TOP_REQUIRED = ("version", "source", "indicators", "goals")
-_TOP_OPTIONAL = ("notes",)
-_SOURCE_REQUIRED = ("title", "adopted", "adopted_by")
-_INDICATOR_REQUIRED = ("id", "label_nb", "label_en", "unit")
-_INDICATOR_OPTIONAL = ("source", "note")
-_GOAL_REQUIRED = ("id", "parent", "level", "text_nb", "text_en", "kind", "indicator")
-_GOAL_OPTIONAL = (
-    "other_indicators",
-    "targets",
-    "theme_nb",
-    "theme_en",
-    "later_wording_nb",
-    "note",
-)
-_TARGET_REQUIRED = ("indicator", "value", "unit", "deadline", "direction")
-_TARGET_OPTIONAL = ("basis", "baseline_year", "comparison", "note", "operationalisation")
-_OPERATIONALISATION_FIELDS = ("plan_words", "reading_nb", "reading_en")
+#: An indicator id with its labels and unit: the indicator catalogue's entry.
+Indicator = IndicatorEntry
 
 
 # --------------------------------------------------------------------------- data classes
-
-
-@dataclass(frozen=True, slots=True)
-class Indicator:
-    """An indicator id with the labels and unit reports use."""
-
-    id: str
-    label_nb: str
-    label_en: str
-    unit: str
-    source: str | None = None
-    note: str | None = None
-    line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,58 +292,263 @@ class Targets:
     def as_frame(self) -> pd.DataFrame:
         """One row per target, in file order, with the goal's and the indicator's labels."""
         labels = {i.id: i for i in self.indicator_list}
-        rows: list[dict[str, Any]] = []
-        for g in self.goal_list:
-            for t in g.targets:
-                ind = labels[t.indicator]
-                rows.append(
-                    {
-                        "goal_id": g.id,
-                        "parent": g.parent,
-                        "level": g.level,
-                        "kind": g.kind,
-                        "goal_text_nb": g.text_nb,
-                        "goal_text_en": g.text_en,
-                        "indicator": t.indicator,
-                        "indicator_label_nb": ind.label_nb,
-                        "indicator_label_en": ind.label_en,
-                        "indicator_unit": ind.unit,
-                        "value": t.value,
-                        "unit": t.unit,
-                        "deadline": t.deadline,
-                        "direction": t.direction,
-                        "basis": t.basis,
-                        "baseline_year": t.baseline_year,
-                        "comparison": t.comparison,
-                        "note": t.note,
-                        "line": t.line,
-                    }
-                )
-        columns = [
-            "goal_id",
-            "parent",
-            "level",
-            "kind",
-            "goal_text_nb",
-            "goal_text_en",
-            "indicator",
-            "indicator_label_nb",
-            "indicator_label_en",
-            "indicator_unit",
-            "value",
-            "unit",
-            "deadline",
-            "direction",
-            "basis",
-            "baseline_year",
-            "comparison",
-            "note",
-            "line",
+        rows = [
+            {
+                "goal_id": g.id,
+                "parent": g.parent,
+                "level": g.level,
+                "kind": g.kind,
+                "goal_text_nb": g.text_nb,
+                "goal_text_en": g.text_en,
+                "indicator": t.indicator,
+                "indicator_label_nb": labels[t.indicator].label_nb,
+                "indicator_label_en": labels[t.indicator].label_en,
+                "indicator_unit": labels[t.indicator].unit,
+                **{k: getattr(t, k) for k in _TARGET_COLUMNS},
+            }
+            for g in self.goal_list
+            for t in g.targets
         ]
-        frame = pd.DataFrame(rows, columns=columns)
+        frame = pd.DataFrame(rows, columns=_FRAME_COLUMNS)
         return frame.astype(
             {"value": "Float64", "deadline": "Int64", "baseline_year": "Int64", "line": "int64"}
         )
+
+
+_TARGET_COLUMNS = (
+    "value",
+    "unit",
+    "deadline",
+    "direction",
+    "basis",
+    "baseline_year",
+    "comparison",
+    "note",
+    "line",
+)
+_FRAME_COLUMNS = [
+    "goal_id",
+    "parent",
+    "level",
+    "kind",
+    "goal_text_nb",
+    "goal_text_en",
+    "indicator",
+    "indicator_label_nb",
+    "indicator_label_en",
+    "indicator_unit",
+    *_TARGET_COLUMNS,
+]
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def _ident(value: object) -> object:
+    """An id is text; an unquoted number is read as written (``1.10`` stays "1.10")."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("must be a single id text, not a list, mapping or yes/no")
+    text = str(raw_float(value)).strip()
+    if not text:
+        raise ValueError("is empty; give an id")
+    return text
+
+
+_Id = Annotated[str, BeforeValidator(_ident)]
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(strict=True)]
+_Year = Annotated[int, Field(strict=True, ge=YEAR_MIN, le=YEAR_MAX)]
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _OperationalisationModel(_Model):
+    plan_words: _Text
+    reading_nb: _Text
+    reading_en: _Text
+
+
+class _TargetModel(_Model):
+    indicator: _Id
+    value: _Number | None
+    unit: Literal[UNITS]  # type: ignore[valid-type]
+    deadline: _Year | None
+    direction: Literal[DIRECTIONS]  # type: ignore[valid-type]
+    basis: Literal[BASES] = "level"  # type: ignore[valid-type]
+    baseline_year: _Year | None = None
+    comparison: _Text | None = None
+    note: _Text | None = None
+    operationalisation: _OperationalisationModel | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _TargetModel:
+        numeric = self.direction in NUMERIC_DIRECTIONS
+        if numeric and self.value is None:
+            raise field_error(
+                f"target value is null but direction {self.direction} needs a number", "value"
+            )
+        if not numeric and self.value is not None:
+            raise field_error(
+                f"direction {self.direction} takes value: null, got {self.value:g}; "
+                "use at_least / at_most for a numeric target",
+                "value",
+            )
+        if self.basis != "level" and self.baseline_year is None:
+            raise field_error(
+                f"basis {self.basis} needs a baseline_year (e.g. 2010, or 2014 for goal 4)", "basis"
+            )
+        if self.deadline is not None and (self.baseline_year or 0) >= self.deadline:
+            raise field_error(
+                f"baseline_year {self.baseline_year} is not before the deadline {self.deadline}",
+                "baseline_year",
+            )
+        if self.direction == "rank_best" and self.comparison is None:
+            raise field_error(
+                'a rank_best target needs a comparison, e.g. "rank among city regions"'
+            )
+        return self
+
+
+class _GoalModel(_Model):
+    id: _Id
+    parent: _Id | None
+    level: Literal[LEVELS]  # type: ignore[valid-type]
+    text_nb: _Text
+    text_en: _Text
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    indicator: _Id | None
+    other_indicators: list[_Id] | None = None
+    targets: list[_TargetModel] | None = None
+    theme_nb: _Text | None = None
+    theme_en: _Text | None = None
+    later_wording_nb: _Text | None = None
+    note: _Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> _GoalModel:
+        catalogue: Catalogue = (info.context or {})["catalogue"]
+        _known(catalogue, self.indicator, "indicator", "indicator")
+        others = self.other_indicators or []
+        for i, ind in enumerate(others):
+            _known(catalogue, ind, "other indicator", "other_indicators", i)
+            if ind == self.indicator or ind in others[:i]:
+                raise field_error(
+                    f"indicator {ind!r} is listed twice for this goal", "other_indicators", i
+                )
+        self._check_kind()
+        own = ((self.indicator,) if self.indicator else ()) + tuple(others)
+        for i, target in enumerate(self.targets or []):
+            _known(catalogue, target.indicator, "target indicator", "targets", i, "indicator")
+            if target.indicator not in own:
+                raise field_error(
+                    f"target indicator {target.indicator!r} is not one of this goal's "
+                    f"indicators ({', '.join(own) or 'none'}); add it to indicator or "
+                    "other_indicators",
+                    "targets",
+                    i,
+                    "indicator",
+                )
+        return self
+
+    def _check_kind(self) -> None:
+        if self.kind == "quantitative":
+            if self.indicator is None:
+                raise field_error(
+                    "a quantitative goal needs an indicator id; set indicator: <id> from the "
+                    "indicator catalogue, or use kind: qualitative / not_available",
+                    "indicator",
+                )
+            if not self.targets:
+                raise field_error(
+                    "a quantitative goal needs at least one target; a trend or ranking goal "
+                    "uses direction increase / decrease / rank_best with value: null"
+                )
+            return
+        if self.kind == "qualitative" and self.indicator is not None:
+            raise field_error(
+                f"a qualitative goal has indicator: null, got {self.indicator!r}; "
+                "use kind: quantitative to measure it with an indicator",
+                "indicator",
+            )
+        if self.targets:
+            raise field_error(f"a {self.kind} goal cannot have targets; use kind: quantitative")
+
+
+def _known(catalogue: Catalogue, indicator: str | None, what: str, *loc: str | int) -> None:
+    if indicator is None or indicator in catalogue:
+        return
+    close = difflib.get_close_matches(indicator, catalogue.ids(), n=5, cutoff=0.5)
+    raise field_error(
+        f"{what} {indicator!r} is not in the indicator catalogue ({catalogue.path}); add it "
+        f"there or use a known id{' such as ' + ', '.join(close) if close else ''}",
+        *loc,
+    )
+
+
+class _SourceModel(BaseModel):
+    #: Further descriptive fields (document, later_wordings, note …) are kept as details.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    title: _Text
+    adopted: dt.date
+    adopted_by: _Text
+    municipalities: list[_Text] | None = None
+
+
+class _FileModel(_Model):
+    version: Annotated[str, BeforeValidator(_ident)]
+    source: _SourceModel
+    goals: list[_GoalModel] = Field(min_length=1)
+    notes: Any = None
+
+    @model_validator(mode="after")
+    def _ids_and_parents(self, info: ValidationInfo) -> _FileModel:
+        data = (info.context or {})["data"]
+        first: dict[str, int] = {}
+        for i, goal in enumerate(self.goals):
+            if goal.id in first:
+                raise field_error(
+                    f"duplicate goal id {goal.id!r} (first defined on line "
+                    f"{line_of(data, ('goals', first[goal.id], 'id'))}); each goal id must "
+                    "appear once",
+                    "goals",
+                    i,
+                    "id",
+                )
+            first[goal.id] = i
+        levels = {g.id: g.level for g in self.goals}
+        for i, goal in enumerate(self.goals):
+            message = _parent_problem(goal, levels)
+            if message:
+                raise field_error(message, "goals", i, "parent")
+        return self
+
+
+def _parent_problem(goal: _GoalModel, levels: dict[str, str]) -> str | None:
+    main_ids = ", ".join(k for k, v in levels.items() if v == "main") or "none"
+    parent = goal.parent
+    if goal.level != "sub":
+        if parent is None:
+            return None
+        undefined = "" if parent in levels else " (and it is not defined in this file)"
+        return (
+            f"{_LEVEL_NAMES[goal.level]} has parent null, got {parent!r}{undefined}; "
+            "use level: sub for sub-goals"
+        )
+    if parent is None:
+        return f"a sub-goal needs a parent: the id of its main goal (main goals: {main_ids})"
+    if parent not in levels:
+        return (
+            f"parent {parent!r} is not defined in this file; allowed: a main goal id ({main_ids})"
+        )
+    if levels[parent] != "main":
+        return (
+            f"parent {parent!r} is a {levels[parent]} goal; a parent must be a main goal "
+            f"({main_ids})"
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- loading
@@ -361,539 +561,181 @@ def default_targets_path() -> Path:
 
 def load_targets(path: str | Path | None = None) -> Targets:
     """Load and validate a targets file; the default file is cached per path and modification."""
+    catalogue = load_catalogue()
     if path is None:
         default = default_targets_path()
         try:
             stat = default.stat()
         except OSError as exc:
             raise TargetsFileError(f"{default}: cannot read the targets file ({exc})") from exc
-        return _load_default(str(default), stat.st_mtime_ns, stat.st_size)
-    return _parse_file(Path(path))
+        return _load_default(str(default), stat.st_mtime_ns, stat.st_size, catalogue)
+    return _parse_file(Path(path), catalogue)
 
 
 @lru_cache(maxsize=4)
-def _load_default(path: str, mtime_ns: int, size: int) -> Targets:
+def _load_default(path: str, mtime_ns: int, size: int, catalogue: Catalogue) -> Targets:
     del mtime_ns, size  # cache key only: a changed file is read again
-    return _parse_file(Path(path))
+    return _parse_file(Path(path), catalogue)
 
 
-def _parse_file(path: Path) -> Targets:
+def _parse_file(path: Path, catalogue: Catalogue) -> Targets:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = load_marked(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise TargetsFileError(f"{path}: cannot read the targets file ({exc})") from exc
-    return _Parser(path, text).parse()
+    except YamlSyntaxError as exc:
+        raise TargetsFileError(f"{path}:{exc.line}: not valid YAML: {exc.problem}") from exc
+    except DuplicateKeyError as exc:
+        raise TargetsFileError(f"{path}:{exc.line}: {exc}") from exc
+    if data is None:
+        raise TargetsFileError(f"{path}:1: the file is empty; it needs version, source, goals")
+    if not isinstance(data, dict):
+        raise TargetsFileError(f"{path}:1: the file must be a mapping of version, source, goals")
+    try:
+        model = _FileModel.model_validate(data, context={"catalogue": catalogue, "data": data})
+    except ValidationError as exc:
+        raise _file_error(path, data, exc) from None
+    return _targets(path, data, model, catalogue)
 
 
-def _entry_name(entry: Node, kind: str) -> str:
-    """How errors name an entry before it is validated: "goal '5.1'", or "goal entry"."""
-    if isinstance(entry, MappingNode):
-        for k, v in entry.value:
-            if isinstance(k, ScalarNode) and k.value == "id" and isinstance(v, ScalarNode):
-                return f"{kind} {v.value!r}"
-    return f"{kind} entry"
-
-
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _allowed(values: tuple[str, ...]) -> str:
-    return ", ".join(sorted(values))
-
-
-class _Parser:
-    """Walks the composed YAML node tree so that every problem can name its line."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.text = text
-        self._constructor = SafeConstructor()
-
-    # -- error helpers -------------------------------------------------------------------
-    def fail(self, line: int, where: str | None, message: str) -> TargetsFileError:
-        prefix = f"{self.path}:{line}: "
-        if where:
-            prefix += f"{where}: "
-        return TargetsFileError(prefix + message)
-
-    def operationalisation(self, node: Node | None, where: str) -> Operationalisation | None:
-        if node is None:
-            return None
-        fields = self.mapping(node, where, "an operationalisation", _OPERATIONALISATION_FIELDS, ())
-        texts = [self.text_field(fields, k, where, required=True) or "" for k in fields]
-        values = dict(zip(fields, texts, strict=True))
-        return Operationalisation(**values)
-
-    def value(self, node: Node) -> Any:
-        return self._constructor.construct_document(node)
-
-    def mapping(
-        self,
-        node: Node,
-        where: str | None,
-        what: str,
-        required: tuple[str, ...],
-        optional: tuple[str, ...],
-    ) -> dict[str, Node]:
-        """Field name → value node; rejects duplicate, unknown and missing fields."""
-        if not isinstance(node, MappingNode):
-            raise self.fail(_line(node), where, f"{what} must be a mapping of fields")
-        allowed = required + optional
-        out: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str) or key not in allowed:
-                raise self.fail(
-                    _line(key_node),
-                    where,
-                    f"unknown field {key!r} in {what}; allowed fields: {', '.join(allowed)}",
+def _targets(path: Path, data: Any, model: _FileModel, catalogue: Catalogue) -> Targets:
+    goals = tuple(
+        Goal(
+            id=g.id,
+            parent=g.parent,
+            level=g.level,
+            text_nb=g.text_nb,
+            text_en=g.text_en,
+            kind=g.kind,
+            indicator=g.indicator,
+            other_indicators=tuple(g.other_indicators or ()),
+            targets=tuple(
+                Target(
+                    goal_id=g.id,
+                    **t.model_dump(exclude={"operationalisation"}),
+                    line=line_of(data, ("goals", i, "targets", j)),
+                    operationalisation=(
+                        Operationalisation(**t.operationalisation.model_dump())
+                        if t.operationalisation is not None
+                        else None
+                    ),
                 )
-            if key in out:
-                raise self.fail(
-                    _line(key_node),
-                    where,
-                    f"field {key!r} given twice in {what} (first on line {_line(out[key])})",
-                )
-            out[key] = value_node
-        missing = [k for k in required if k not in out]
-        if missing:
-            raise self.fail(
-                _line(node),
-                where,
-                f"{what} lacks required field(s) {', '.join(missing)}; "
-                f"required: {', '.join(required)}",
-            )
-        return out
-
-    def sequence(self, node: Node, where: str | None, what: str) -> list[Node]:
-        if isinstance(node, ScalarNode) and self.value(node) is None:
-            return []
-        if not isinstance(node, SequenceNode):
-            raise self.fail(_line(node), where, f"{what} must be a list")
-        return list(node.value)
-
-    def text_field(
-        self, fields: Mapping[str, Node], key: str, where: str, *, required: bool
-    ) -> str | None:
-        node = fields.get(key)
-        if node is None:
-            return None
-        value = self.value(node)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(_line(node), where, f"{key} must be a non-empty text, got {value!r}")
-        return value.strip()
-
-    def choice(
-        self, fields: Mapping[str, Node], key: str, where: str, allowed: tuple[str, ...]
-    ) -> str:
-        node = fields[key]
-        value = self.value(node)
-        if not isinstance(value, str) or value not in allowed:
-            raise self.fail(
-                _line(node), where, f"unknown {key} {value!r}; allowed: {_allowed(allowed)}"
-            )
-        return value
-
-    def ident(self, node: Node, where: str | None, what: str, *, nullable: bool) -> str | None:
-        """An id: a non-empty string; plain numbers are read as written (``1.10`` → "1.10")."""
-        if not isinstance(node, ScalarNode):
-            raise self.fail(
-                _line(node), where, f"{what} must be a single id, not a list or mapping"
-            )
-        value = self.value(node)
-        if value is None:
-            if nullable:
-                return None
-            raise self.fail(_line(node), where, f"{what} is missing (null); give an id")
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.fail(_line(node), where, f"{what} must be an id text, got {value!r}")
-        text = node.value.strip() if not isinstance(value, str) else value.strip()
-        if not text:
-            raise self.fail(_line(node), where, f"{what} is empty; give an id")
-        return text
-
-    def year(self, node: Node, where: str, key: str) -> int | None:
-        value = self.value(node)
-        if value is None:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not (YEAR_MIN <= value <= YEAR_MAX)
-        ):
-            raise self.fail(
-                _line(node),
-                where,
-                f"{key} {value!r} is not a year between {YEAR_MIN} and {YEAR_MAX}; "
-                f"give a whole year like 2025"
-                + (", or null for every year" if key == "deadline" else ", or null"),
-            )
-        return value
-
-    # -- sections ------------------------------------------------------------------------
-    def parse(self) -> Targets:
-        try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else 0
-            raise self.fail(line, None, f"not valid YAML: {exc.problem or exc}") from exc
-        except yaml.YAMLError as exc:
-            raise self.fail(0, None, f"not valid YAML: {exc}") from exc
-        if root is None:
-            raise self.fail(
-                1, None, "the file is empty; it needs version, source, indicators, goals"
-            )
-        top = self.mapping(root, None, "the file", _TOP_REQUIRED, _TOP_OPTIONAL)
-
-        version_node = top["version"]
-        version = self.value(version_node)
-        if isinstance(version, bool) or not isinstance(version, str | int | float) or version == "":
-            raise self.fail(_line(version_node), None, 'version must be a text like "1.0.0"')
-        version = version_node.value if not isinstance(version, str) else version
-
-        source = self.parse_source(top["source"])
-        indicators = self.parse_indicators(top["indicators"])
-        goals = self.parse_goals(top["goals"], {i.id: i for i in indicators})
-        return Targets(
-            version=str(version),
-            source=source,
-            path=self.path,
-            goal_list=goals,
-            indicator_list=indicators,
+                for j, t in enumerate(g.targets or ())
+            ),
+            theme_nb=g.theme_nb,
+            theme_en=g.theme_en,
+            later_wording_nb=g.later_wording_nb,
+            note=g.note,
+            line=line_of(data, ("goals", i)),
         )
+        for i, g in enumerate(model.goals)
+    )
+    used = dict.fromkeys(ind for g in goals for ind in g.indicators)
+    source = model.source
+    details = tuple(
+        (key, str(value).strip())
+        for key, value in (source.model_extra or {}).items()
+        if value is not None
+    )
+    return Targets(
+        version=model.version,
+        source=PlanSource(
+            title=source.title,
+            adopted=source.adopted,
+            adopted_by=source.adopted_by,
+            municipalities=tuple(source.municipalities or ()),
+            details=details,
+        ),
+        path=path,
+        goal_list=goals,
+        indicator_list=tuple(catalogue.entry(i) for i in used),
+    )
 
-    def parse_source(self, node: Node) -> PlanSource:
-        where = "source"
-        if not isinstance(node, MappingNode):
-            raise self.fail(_line(node), where, "source must be a mapping of fields")
-        extra_keys = tuple(
-            k.value
-            for k, _ in node.value
-            if isinstance(k, ScalarNode) and k.value not in _SOURCE_REQUIRED
+
+#: What an error message calls the mapping a field is missing from or unknown in.
+_WHAT = {0: "the file", 1: "source", 2: "a goal entry", 4: "a target"}
+_FIELDS: dict[str, type[BaseModel]] = {
+    "the file": _FileModel,
+    "source": _SourceModel,
+    "a goal entry": _GoalModel,
+    "a target": _TargetModel,
+}
+
+
+def _file_error(path: Path, data: Any, exc: ValidationError) -> TargetsFileError:
+    """The first error in file order, as ``file:line: goal 'id': message``.
+
+    Errors are ordered by the entry they are in; within an entry a missing field comes last (a
+    misspelt field is then named as unknown, not as missing)."""
+
+    def order(error: ErrorDetails) -> tuple[int, bool, int]:
+        loc = error_loc(error)
+        missing = error["type"] == "missing"
+        return line_of(data, loc[:-1]), missing, line_of(data, loc)
+
+    error = min(exc.errors(), key=order)
+    loc = error_loc(error)
+    line = line_of(data, loc)
+    where = ""
+    if loc[:1] == ("source",):
+        where = "source: "
+    elif len(loc) >= 2 and loc[0] == "goals" and isinstance(loc[1], int):
+        entry = node_at(data, loc[:2])
+        goal_id = entry.get("id") if isinstance(entry, dict) else None
+        where = f"goal {raw_float(goal_id)!r}: " if goal_id is not None else "goal entry: "
+    return TargetsFileError(f"{path}:{line}: {where}{_message(error, loc)}")
+
+
+def _message(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    field = str(loc[-1]) if loc else "file"
+    given = error.get("input")
+    what = _WHAT.get(len(loc) - 1 if kind in ("missing", "extra_forbidden") else -1, "the entry")
+    if kind == "trsplan":
+        return error["msg"]
+    if kind == "missing":
+        required = [n for n, f in _FIELDS[what].model_fields.items() if f.is_required()]
+        return f"{what} lacks required field(s) {field}; required: {', '.join(required)}"
+    if kind == "extra_forbidden":
+        allowed = ", ".join(_FIELDS[what].model_fields)
+        hint = " (indicators are listed in data/indicators.yaml)" if field == "indicators" else ""
+        return f"unknown field {field!r} in {what}{hint}; allowed fields: {allowed}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{field if isinstance(loc[-1], str) else 'each entry'} must be a mapping of fields"
+    if kind == "list_type":
+        return f"{field} must be a list"
+    if kind == "literal_error":
+        return f"unknown {field} {given!r}; allowed: {', '.join(_choices(field))}"
+    if field in ("deadline", "baseline_year"):
+        return (
+            f"{field} {given!r} is not a year between {YEAR_MIN} and {YEAR_MAX}; give a whole "
+            "year like 2025" + (", or null for every year" if field == "deadline" else ", or null")
         )
-        fields = self.mapping(node, where, "source", _SOURCE_REQUIRED, extra_keys)
-        title = self.text_field(fields, "title", where, required=True)
-        adopted_by = self.text_field(fields, "adopted_by", where, required=True)
-        adopted_raw = self.value(fields["adopted"])
-        try:
-            adopted = (
-                adopted_raw
-                if isinstance(adopted_raw, dt.date)
-                else dt.date.fromisoformat(str(adopted_raw))
-            )
-        except ValueError as exc:
-            raise self.fail(
-                _line(fields["adopted"]),
-                where,
-                f'adopted {adopted_raw!r} is not a date; write it as "2010-06-11"',
-            ) from exc
-        municipalities: tuple[str, ...] = ()
-        details: list[tuple[str, str]] = []
-        for key in extra_keys:
-            raw = self.value(fields[key])
-            if key == "municipalities":
-                if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
-                    raise self.fail(
-                        _line(fields[key]), where, "municipalities must be a list of names"
-                    )
-                municipalities = tuple(raw)
-            elif raw is not None:
-                details.append((key, str(raw).strip()))
-        assert title is not None and adopted_by is not None
-        return PlanSource(
-            title=title,
-            adopted=adopted,
-            adopted_by=adopted_by,
-            municipalities=municipalities,
-            details=tuple(details),
+    if field == "value":
+        return (
+            f"target value {given!r} is not a number; give a number like 4000 or 1.0, "
+            "or null for increase / decrease / rank_best targets"
         )
+    if field == "goals" and kind == "too_short":
+        return "goals is empty; list every goal of the plan"
+    if field == "adopted":
+        return f'adopted {given!r} is not a date; write it as "2010-06-11"'
+    if kind.startswith("string") or field in _TEXT_FIELDS:
+        return f"{field} must be a non-empty text, got {given!r}"
+    if kind == "value_error":
+        return f"{field} {error['msg'].removeprefix('Value error, ')}"
+    return f"{field}: {error['msg']}"
 
-    def parse_indicators(self, node: Node) -> tuple[Indicator, ...]:
-        out: list[Indicator] = []
-        seen: dict[str, int] = {}
-        for entry in self.sequence(node, "indicators", "indicators"):
-            # Name the entry as early as possible, even when other fields are wrong.
-            where = _entry_name(entry, "indicator")
-            fields = self.mapping(
-                entry, where, "an indicator entry", _INDICATOR_REQUIRED, _INDICATOR_OPTIONAL
-            )
-            ind_id = self.ident(fields["id"], where, "indicator id", nullable=False)
-            assert ind_id is not None
-            where = f"indicator {ind_id!r}"
-            if ind_id in seen:
-                raise self.fail(
-                    _line(fields["id"]),
-                    where,
-                    f"duplicate indicator id {ind_id!r} (first defined on line {seen[ind_id]}); "
-                    "ids must be unique",
-                )
-            seen[ind_id] = _line(fields["id"])
-            out.append(
-                Indicator(
-                    id=ind_id,
-                    label_nb=self.text_field(fields, "label_nb", where, required=True) or "",
-                    label_en=self.text_field(fields, "label_en", where, required=True) or "",
-                    unit=self.choice(fields, "unit", where, UNITS),
-                    source=self.text_field(fields, "source", where, required=False),
-                    note=self.text_field(fields, "note", where, required=False),
-                    line=_line(entry),
-                )
-            )
-        return tuple(out)
 
-    def parse_goals(self, node: Node, indicators: Mapping[str, Indicator]) -> tuple[Goal, ...]:
-        entries = self.sequence(node, "goals", "goals")
-        if not entries:
-            raise self.fail(_line(node), "goals", "goals is empty; list every goal of the plan")
+_CHOICES = {
+    "kind": KINDS,
+    "direction": DIRECTIONS,
+    "unit": UNITS,
+    "basis": BASES,
+    "level": LEVELS,
+}
+_TEXT_FIELDS = ("title", "adopted_by", "text_nb", "text_en", "comparison", "note")
 
-        # Pass 1: ids, duplicates and levels, so that parents may be defined anywhere in the file.
-        parsed: list[tuple[Node, dict[str, Node], str]] = []
-        first_line: dict[str, int] = {}
-        levels: dict[str, str] = {}
-        for entry in entries:
-            where = _entry_name(entry, "goal")
-            fields = self.mapping(entry, where, "a goal entry", _GOAL_REQUIRED, _GOAL_OPTIONAL)
-            goal_id = self.ident(fields["id"], where, "goal id", nullable=False)
-            assert goal_id is not None
-            where = f"goal {goal_id!r}"
-            if goal_id in first_line:
-                raise self.fail(
-                    _line(fields["id"]),
-                    where,
-                    f"duplicate goal id {goal_id!r} (first defined on line {first_line[goal_id]}); "
-                    "each goal id must appear once",
-                )
-            first_line[goal_id] = _line(fields["id"])
-            levels[goal_id] = self.choice(fields, "level", where, LEVELS)
-            parsed.append((entry, fields, goal_id))
 
-        # Pass 2: everything else.
-        return tuple(
-            self.parse_goal(entry, fields, goal_id, levels, indicators)
-            for entry, fields, goal_id in parsed
-        )
-
-    def parse_goal(
-        self,
-        entry: Node,
-        fields: dict[str, Node],
-        goal_id: str,
-        levels: Mapping[str, str],
-        indicators: Mapping[str, Indicator],
-    ) -> Goal:
-        where = f"goal {goal_id!r}"
-        level = levels[goal_id]
-
-        parent_node = fields["parent"]
-        parent = self.ident(parent_node, where, "parent", nullable=True)
-        main_ids = ", ".join(k for k, v in levels.items() if v == "main") or "none"
-        if level == "sub":
-            if parent is None:
-                raise self.fail(
-                    _line(parent_node),
-                    where,
-                    f"a sub-goal needs a parent: the id of its main goal (main goals: {main_ids})",
-                )
-            if parent not in levels:
-                raise self.fail(
-                    _line(parent_node),
-                    where,
-                    f"parent {parent!r} is not defined in this file; "
-                    f"allowed: a main goal id ({main_ids})",
-                )
-            if levels[parent] != "main":
-                raise self.fail(
-                    _line(parent_node),
-                    where,
-                    f"parent {parent!r} is a {levels[parent]} goal; "
-                    f"a parent must be a main goal ({main_ids})",
-                )
-        elif parent is not None:
-            undefined = "" if parent in levels else " (and it is not defined in this file)"
-            raise self.fail(
-                _line(parent_node),
-                where,
-                f"{_LEVEL_NAMES[level]} has parent null, got {parent!r}{undefined}; "
-                "use level: sub for sub-goals",
-            )
-
-        text_nb = self.text_field(fields, "text_nb", where, required=True)
-        text_en = self.text_field(fields, "text_en", where, required=True)
-        kind = self.choice(fields, "kind", where, KINDS)
-
-        def known_indicator(node: Node, what: str, *, nullable: bool) -> str | None:
-            ind = self.ident(node, where, what, nullable=nullable)
-            if ind is not None and ind not in indicators:
-                raise self.fail(
-                    _line(node),
-                    where,
-                    f"{what} {ind!r} is not listed in the indicators: section; "
-                    f"add it there or use one of: {', '.join(indicators)}",
-                )
-            return ind
-
-        indicator_node = fields["indicator"]
-        indicator = known_indicator(indicator_node, "indicator", nullable=True)
-        others: list[str] = []
-        if "other_indicators" in fields:
-            for item in self.sequence(fields["other_indicators"], where, "other_indicators"):
-                ind = known_indicator(item, "other indicator", nullable=False)
-                assert ind is not None
-                if ind == indicator or ind in others:
-                    raise self.fail(
-                        _line(item), where, f"indicator {ind!r} is listed twice for this goal"
-                    )
-                others.append(ind)
-
-        target_nodes = (
-            self.sequence(fields["targets"], where, "targets") if "targets" in fields else []
-        )
-        if kind == "quantitative":
-            if indicator is None:
-                raise self.fail(
-                    _line(indicator_node),
-                    where,
-                    "a quantitative goal needs an indicator id; set indicator: <id> from the "
-                    "indicators: section, or use kind: qualitative / not_available",
-                )
-            if not target_nodes:
-                raise self.fail(
-                    _line(entry),
-                    where,
-                    "a quantitative goal needs at least one target; a trend or ranking goal uses "
-                    "direction increase / decrease / rank_best with value: null",
-                )
-        else:
-            if kind == "qualitative" and indicator is not None:
-                raise self.fail(
-                    _line(indicator_node),
-                    where,
-                    f"a qualitative goal has indicator: null, got {indicator!r}; "
-                    "use kind: quantitative to measure it with an indicator",
-                )
-            if target_nodes:
-                raise self.fail(
-                    _line(fields["targets"]),
-                    where,
-                    f"a {kind} goal cannot have targets; use kind: quantitative",
-                )
-
-        own = ((indicator,) if indicator else ()) + tuple(others)
-        targets = tuple(
-            self.parse_target(node, goal_id, own, known_indicator) for node in target_nodes
-        )
-
-        return Goal(
-            id=goal_id,
-            parent=parent,
-            level=level,
-            text_nb=text_nb or "",
-            text_en=text_en or "",
-            kind=kind,
-            indicator=indicator,
-            other_indicators=tuple(others),
-            targets=targets,
-            theme_nb=self.text_field(fields, "theme_nb", where, required=False),
-            theme_en=self.text_field(fields, "theme_en", where, required=False),
-            later_wording_nb=self.text_field(fields, "later_wording_nb", where, required=False),
-            note=self.text_field(fields, "note", where, required=False),
-            line=_line(entry),
-        )
-
-    def parse_target(
-        self,
-        node: Node,
-        goal_id: str,
-        own: tuple[str, ...],
-        known_indicator: Callable[..., str | None],
-    ) -> Target:
-        where = f"goal {goal_id!r}"
-        fields = self.mapping(node, where, "a target", _TARGET_REQUIRED, _TARGET_OPTIONAL)
-
-        ind_node = fields["indicator"]
-        indicator = known_indicator(ind_node, "target indicator", nullable=False)
-        if indicator not in own:
-            raise self.fail(
-                _line(ind_node),
-                where,
-                f"target indicator {indicator!r} is not one of this goal's indicators "
-                f"({', '.join(own) or 'none'}); add it to indicator or other_indicators",
-            )
-
-        direction = self.choice(fields, "direction", where, DIRECTIONS)
-        unit = self.choice(fields, "unit", where, UNITS)
-        basis = self.choice(fields, "basis", where, BASES) if "basis" in fields else "level"
-
-        value_node = fields["value"]
-        raw = self.value(value_node)
-        value: float | None
-        if raw is None:
-            value = None
-        elif isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-            raise self.fail(
-                _line(value_node),
-                where,
-                f"target value {raw!r} is not a number; give a number like 4000 or 1.0, "
-                "or null for increase / decrease / rank_best targets",
-            )
-        else:
-            value = float(raw)
-        if direction in NUMERIC_DIRECTIONS and value is None:
-            raise self.fail(
-                _line(value_node),
-                where,
-                f"target value is null but direction {direction} needs a number",
-            )
-        if direction not in NUMERIC_DIRECTIONS and value is not None:
-            raise self.fail(
-                _line(value_node),
-                where,
-                f"direction {direction} takes value: null, got {raw!r}; "
-                "use at_least / at_most for a numeric target",
-            )
-
-        deadline = self.year(fields["deadline"], where, "deadline")
-        baseline_year = (
-            self.year(fields["baseline_year"], where, "baseline_year")
-            if "baseline_year" in fields
-            else None
-        )
-        if basis != "level" and baseline_year is None:
-            raise self.fail(
-                _line(fields["basis"]),
-                where,
-                f"basis {basis} needs a baseline_year (e.g. 2010, or 2014 for goal 4)",
-            )
-        if deadline is not None and baseline_year is not None and baseline_year >= deadline:
-            raise self.fail(
-                _line(fields["baseline_year"]),
-                where,
-                f"baseline_year {baseline_year} is not before the deadline {deadline}",
-            )
-
-        comparison = self.text_field(fields, "comparison", where, required=False)
-        if direction == "rank_best" and comparison is None:
-            line = _line(fields["comparison"]) if "comparison" in fields else _line(node)
-            raise self.fail(
-                line,
-                where,
-                'a rank_best target needs a comparison, e.g. "rank among city regions"',
-            )
-        return Target(
-            goal_id=goal_id,
-            indicator=indicator,
-            value=value,
-            unit=unit,
-            deadline=deadline,
-            direction=direction,
-            basis=basis,
-            baseline_year=baseline_year,
-            comparison=comparison,
-            note=self.text_field(fields, "note", where, required=False),
-            line=_line(node),
-            operationalisation=self.operationalisation(fields.get("operationalisation"), where),
-        )
+def _choices(field: str) -> list[str]:
+    return sorted(_CHOICES.get(field, ()))

@@ -32,19 +32,12 @@ import pandas as pd
 import statsmodels.api as sm
 
 from trsplan.errors import TrsplanError
-from trsplan.indicators import population
+from trsplan.indicators import catalogue, population
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "residential_attractiveness": ("5", "percent"),
-    "expected_net_migration": ("5", "persons"),
-    "expected_net_migration_rate": ("5", "percent"),
-    "net_migration_rate": ("5", "percent"),
-    "job_growth_rate": ("5", "percent"),
-}
-SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "06913;13470")
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("attractiveness")
 
 PERIOD = ["geo_code", "year", "population", "net_migration", "jobs_start", "jobs_end"]
 ANNUAL = ["geo_code", "year", "population", "net_migration", "jobs"]

@@ -38,35 +38,13 @@ import pandas as pd
 import yaml
 
 from trsplan.errors import TrsplanError
-from trsplan.indicators import population
+from trsplan.indicators import catalogue, population
 from trsplan.paths import definitions_dir
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "new_enterprises": ("3.4", "companies"),
-    "new_enterprises_per_1000": ("3", "per_1000"),
-    "startup_rate": ("3", "percent"),
-    "expected_startups": ("3", "companies"),
-    "startup_rate_industry_adjusted": ("3", "ratio"),
-    "firms": ("3", "companies"),
-    "net_firm_growth": ("3", "companies"),
-    "net_firm_growth_pct": ("3", "percent"),
-    "business_index": ("1", "index"),
-}
-_NEW = "SSB new enterprises (table id unverified) / Brreg"
-SOURCES: dict[str, str] = {
-    "new_enterprises": _NEW,
-    "new_enterprises_per_1000": f"{_NEW};07459",
-    "startup_rate": _NEW,
-    "expected_startups": _NEW,
-    "startup_rate_industry_adjusted": _NEW,
-    "firms": _NEW,
-    "net_firm_growth": _NEW,
-    "net_firm_growth_pct": _NEW,
-    "business_index": "data/definitions/startup_index.yaml",
-}
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("business")
 
 KEYS = ["geo_code", "year"]
 METHODS = ("zscore", "rank")

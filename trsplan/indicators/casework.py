@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from trsplan.errors import TrsplanError
+from trsplan.indicators import catalogue
 
 # mean-days column -> (case-count column, output prefix for rank columns)
 CASE_MEASURES: dict[str, tuple[str, str]] = {
@@ -45,22 +46,8 @@ CASE_MEASURES: dict[str, tuple[str, str]] = {
     "zoning_case_days": ("zoning_cases", "zoning_case"),
 }
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "building_case_days_12w": ("3.2", "days"),
-    "building_case_days_3w": ("3.2", "days"),
-    "zoning_case_days": ("3.2", "days"),
-    "building_cases_12w": ("3.2", "count"),
-    "building_cases_3w": ("3.2", "count"),
-    "zoning_cases": ("3.2", "count"),
-}
-for _prefix in ("building_case", "building_case_3w", "zoning_case"):
-    MEASURES[f"{_prefix}_rank"] = ("3.2", "rank")
-    MEASURES[f"{_prefix}_percentile"] = ("3.2", "percentile")
-    MEASURES[f"{_prefix}_top_quartile"] = ("3.2", "boolean")
-    MEASURES[f"{_prefix}_reported"] = ("3.2", "boolean")
-    MEASURES[f"{_prefix}_members_reported"] = ("3.2", "count")
-SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "14304")
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("casework")
 
 TOP_QUARTILE = 25.0
 

@@ -36,20 +36,11 @@ import pandas as pd
 import yaml
 
 from trsplan.errors import TrsplanError
-from trsplan.indicators import population
+from trsplan.indicators import catalogue, population
 from trsplan.paths import geography_dir
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "in_commuters": ("3.1", "persons"),
-    "workers_in_centre": ("3.1", "persons"),
-    "employed_residents": ("3.1", "persons"),
-    "employed_in_centre": ("3.1", "persons"),
-    "share_working_in_centre": ("3.1", "percent"),
-    "commuting_region_member": ("3.1", "boolean"),
-    "commuting_region_size": ("3.1", "count"),
-}
-SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "03321")
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("commuting")
 
 MATRIX = ["residence", "workplace", "year", "employed"]
 DEFAULT_THRESHOLD = 10.0

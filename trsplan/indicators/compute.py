@@ -23,79 +23,44 @@ Geographies
   former non-members), so ``trondheimsregionen``'s figures from those sources start in 2020;
   ``trondheimsregionen-2020`` has every year.
 
-What the store holds (indicator ids by goal; ``<ind>`` = an industry code of 13470)
-- ``H``: ``gdp_share_ratio`` (central = mean of the two apportioning methods; ``lower`` /
-  ``upper`` = min / max of the two), ``gdp_share_ratio_wage_bill``, ``…_employment``,
-  ``…_lower``, ``…_upper``, ``gdp_share`` (with bounds), ``population_share``,
-  ``value_added_wage_bill``, ``value_added_employment``; regions and Norway also
-  ``gdp_share_ratio_gap``, ``goal_h_met``, ``goal_h_met_both_methods``. County value added
-  (11713 gross product in basic prices, mainland counties) apportioned by the wage bill (99901,
-  a PLACEHOLDER table id) and by employment (13470) per industry. Denominator of the status
-  series: mainland Norway = the sum of the counties (like for like with the apportioned
-  numerator); ``gdp_share_ratio_norway_total`` / ``gdp_share_norway_total`` use Norway in total
-  (11713's whole-country row: with the continental shelf and the extra-regional part). Shares of
-  population use the year's average population (mean of 1 January of the year and the next).
-- ``1.5``: ``employment`` (13470 jobs by place of work, all industries), ``employment:<ind>``,
-  ``location_quotient:<ind>`` and ``cluster_candidate:<ind>`` (1.0 / 0.0; LQ ≥ 1.25 and ≥
-  min_jobs of ``data/definitions/clusters.yaml``) for every industry with a known code (the
-  unknown industry "00" counts in the totals only), ``cluster_candidates`` (how many industries
-  are candidates; the headline), and the shift-share decomposition of the change in employment
-  *since the first 13470 year* (2015): ``employment_change``, ``shift_share_national``,
-  ``shift_share_industry_mix``, ``shift_share_regional`` (summed over industries; they add up to
-  the change). Norway is the LQ and shift-share reference, so its LQ is 1 in every industry.
-- ``3`` / ``3.4`` / ``1``: ``new_enterprises`` (3.4; 08316), ``new_enterprises_per_1000`` (÷
-  population on 1 January), ``startup_rate`` (new enterprises ÷ establishments (bedrifter) on 1
-  January, 07091: establishments stand in for the enterprise stock, and reports say so),
-  ``expected_startups`` and ``startup_rate_industry_adjusted`` (national start rates per industry)
-  only when 08316 and 07091 share detailed industries — with the all-industries totals only, as
-  in the demo, they are not computed (the ratio would be the plain rate ÷ the national rate),
-  ``firms`` (07091 establishments), ``net_firm_growth`` and
-  ``net_firm_growth_pct`` (the previous year re-keyed to the year's codes, so mergers are not
-  growth), ``business_index`` (goal 1; weights in ``data/definitions/startup_index.yaml``;
-  regions scored against the municipal distribution).
-- ``3.1``: ``employed_residents`` (08536, every geography); municipalities: ``in_commuters`` and
-  ``workers_in_centre`` (where the municipality is a workplace in 03321),
-  ``share_working_in_trondheim`` / ``employed_in_trondheim`` (share of its employed residents who
-  work in Trondheim), ``commuting_region_member`` (in Trondheim's 10 % region); regions:
-  ``in_commuters`` / ``workers_in_centre`` of the region's centre (its most populous
-  municipality), ``share_working_in_centre`` / ``employed_in_centre`` (the other members'
-  employed residents working in the centre), ``commuting_region_size`` and
-  ``commuting_region_population`` of the functional region the 10 % rule builds around the centre
-  from the matrix (:func:`trsplan.indicators.commuting.comparator_regions`, beside the static
-  lists). The matrix is re-keyed to ``to_year`` codes in both dimensions first, so flows inside
-  today's municipalities (Klæbu → Trondheim before 2020) are not commuting. Norway has no centre:
-  it has ``employed_residents`` only.
-- ``3.2``: ``building_case_days_12w``, ``building_case_days_3w``, ``zoning_case_days`` and their
-  case counts (14304), ``<prefix>_rank`` (1 = shortest), ``_percentile`` (0 = shortest, 100 =
-  longest), ``_top_quartile`` with prefixes ``building_case``, ``building_case_3w``,
-  ``zoning_case``; municipalities ``_reported`` (1.0 / 0.0: non-reporters are flagged, not
-  ranked), regions and Norway ``_members_reported``. Ranks and percentiles are positions among the
-  municipalities that reported in the year, in that year's codes: a region (case-weighted mean
-  days, Σ days × cases ÷ Σ cases) or a merged municipality is placed among them, rank = 1 + the
-  number of reporters with shorter times, percentile = that number ÷ (n − 1) × 100 (at most 100)
-  — for an unchanged municipality the same as :func:`trsplan.indicators.casework.rank_shortest`.
-- ``4`` / ``4.1``: ``tech_companies``, ``tech_employees`` (``lower`` / ``upper`` from the
-  withheld headcounts), ``tech_employees_lower`` / ``_upper``, ``tech_companies_undecided``,
-  ``tech_startups`` (4.1); regions and Norway also the goal-4 target shares and doubling progress.
-  Enhetsregisteret bulk extracts (every one kept in the snapshot, one per extract date) counted
-  by :func:`trsplan.indicators.technology.count_extracts` with the default NACE definition of
-  ``data/definitions/tech_nace.yaml``: companies (enheter) at their business address, employees
-  at their underenheter' locations. A year with its own extract is measured; earlier years come
-  from the nearest later extract and are marked ``estimate = "estimate (survivors only)"``
-  (units closed before that extract are missing), as is the doubling progress from an estimated
-  2014 baseline. Each extract's rows are aggregated to regions in its own code vintage. In the
-  demo the extract holds only 21 municipalities, so Norway's count is theirs.
-- ``5``: ``residential_attractiveness`` (net migration rate minus the rate expected from job
-  growth, OLS across all municipalities per 3-year period ending in the year;
-  :data:`ATTRACTIVENESS_PERIOD`), ``expected_net_migration``, ``expected_net_migration_rate``,
-  ``net_migration_rate``, ``job_growth_rate``; municipalities in ``to_year`` codes (periods span
-  mergers), regions from their sums. Jobs: 08536 ``SysselArbsted``.
-- ``5.3``: ``immigrants`` (09817), ``immigrant_share``, ``immigration``, ``emigration``,
-  ``net_immigration`` (01223; the same number as 5.1's ``net_international_migration``).
-- ``5`` / ``5.1`` / ``H``: the population rows of :mod:`trsplan.indicators.population`.
+What the store holds: every id of the indicator catalogue (``trsplan/data/indicators.yaml``,
+:mod:`trsplan.indicators.catalogue`) whose producer is a theme, with its goal, unit, definition and
+source tables; a ``per_industry`` id is stored as ``<id>:<industry code of 13470>``. Theme notes:
 
-:data:`TARGET_INDICATORS` maps the indicator ids of ``data/targets.yaml`` to the store's ids
-where they differ (the one place that does).
+- ``H``: county value added (11713 gross product in basic prices, county rows only) apportioned
+  by the wage bill (99901, a PLACEHOLDER table id) and by employment (13470) per industry; the
+  central ratio is the mean of the two methods, ``lower`` / ``upper`` their min / max. The
+  status series divides by mainland Norway (the sum of the counties, like for like with the
+  apportioned numerator); ``gdp_share_ratio_norway_total`` / ``gdp_share_norway_total`` divide by
+  Norway in total (11713's whole-country row: with the continental shelf and the extra-regional
+  part). Shares of population use the year's average (mean of 1 January of the year and the
+  next).
+- ``1.5``: every industry with a known code (the unknown industry "00" counts in the totals
+  only); the shift-share runs *since the first 13470 year* (2015). Norway is the LQ and
+  shift-share reference, so its LQ is 1 in every industry. The target series is the clusters'
+  regional shift-share component (clusters fixed in each geography's first year).
+- ``3`` / ``3.4`` / ``1``: ``startup_rate`` divides new enterprises (foretak) by establishments
+  (bedrifter); ``expected_startups`` and ``startup_rate_industry_adjusted`` only when 08316 and
+  07091 share detailed industries (with totals only the ratio would be the plain rate ÷ the
+  national rate); the previous year's firms are re-keyed to the year's codes, so mergers are not
+  growth.
+- ``3.1``: the matrix is re-keyed to ``to_year`` codes in both dimensions first, so flows inside
+  today's municipalities (Klæbu → Trondheim before 2020) are not commuting; a region's centre is
+  its most populous municipality; Norway has no centre (``employed_residents`` only). The six
+  comparator city regions (:data:`COMMUTING_IDS`) are built each year by the same 10 % rule.
+- ``3.2``: ranks and percentiles are positions among the municipalities that reported in the
+  year, in that year's codes — for an unchanged municipality the same as
+  :func:`trsplan.indicators.casework.rank_shortest`.
+- ``4``: every Enhetsregisteret extract of the snapshot, counted by
+  :func:`trsplan.indicators.technology.count_extracts`: companies at their business address,
+  employees at their underenheter' locations; a year with its own extract is measured, earlier
+  years come from the nearest later extract and are marked ``estimate = "estimate (survivors
+  only)"``. In the demo the extract holds only 21 municipalities, so Norway's count is theirs.
+- ``5``: OLS across all municipalities per :data:`ATTRACTIVENESS_PERIOD`-year period ending in
+  the year; municipalities in ``to_year`` codes (periods span mergers), regions from their sums.
+
+:func:`store_indicator` gives the store id a targets.yaml id is judged on (the catalogue's
+``alias_of``, ``evaluated_as`` and ``per_industry``).
 
 Timing (demo snapshot 2026-11-01-demo, 2 CPUs): the whole store (≈ 560,000 rows) in 6-8 s, of
 which the population rows take about 1.5 s and each theme 0.1-1.5 s (target: < 30 s);
@@ -121,6 +86,7 @@ from trsplan.indicators import (
     attractiveness,
     business,
     casework,
+    catalogue,
     commuting,
     economy,
     immigration,
@@ -136,20 +102,6 @@ from trsplan.snapshot.store import Snapshot
 log = logging.getLogger(__name__)
 
 NORWAY = "norge"
-
-#: targets.yaml indicator id -> the store's indicator id (a trailing ":" = every per-industry id
-#: with that prefix). Ids not listed are the same in both.
-TARGET_INDICATORS: dict[str, str] = {
-    "business_development_index": "business_index",
-    "in_commuters_trondheim": "in_commuters",
-    "commuter_share_to_trondheim": "share_working_in_centre",
-    "population_growth_rate": "population_growth_pct",
-    "location_quotient": "location_quotient:",
-    # 3.2's targets are on the percentile of the mean days among reporting municipalities
-    "building_case_days_12w": "building_case_percentile",
-    "building_case_days_3w": "building_case_3w_percentile",
-    "zoning_case_days": "zoning_case_percentile",
-}
 
 #: Years per attractiveness period (Telemarksforsking publishes 3-year periods).
 ATTRACTIVENESS_PERIOD = 3
@@ -173,7 +125,7 @@ def data_years(snapshot: Snapshot) -> list[int]:
 
 def store_indicator(target_indicator: str) -> str:
     """The store's indicator id (or per-industry prefix ending in ":") for a targets.yaml id."""
-    return TARGET_INDICATORS.get(target_indicator, target_indicator)
+    return catalogue.store_id(target_indicator)
 
 
 def compute_store(
@@ -219,22 +171,22 @@ def compute_store(
         wide["population_share_norway"] = wide["population"] / wide["norway_population"] * 100
         wide["geo_name"] = _names(wide["geo_code"], level, to_year)
         if level == "region":  # the commuting-rule comparators are ranked on growth only
+            goal_5_1 = set(catalogue.measures("population", "region")) - set(
+                catalogue.measures("population", "municipality")
+            )
             wide = wide.assign(
                 **{
                     c: wide[c].where(~wide["geo_code"].isin(COMMUTING_IDS))
-                    for c in population.GOAL_5_1_MEASURES
+                    for c in goal_5_1
                     if c in wide.columns
                 }
             )
-        measures = dict(population.MEASURES)
-        if level == "region":
-            measures |= population.GOAL_5_1_MEASURES
         frames.append(
             long_format(
                 wide,
-                measures,
+                catalogue.measures("population", level),
                 geo_level=level,
-                source_tables=population.SOURCES,
+                source_tables=catalogue.source_tables("population"),
                 synthetic=synthetic,
                 code_vintage=to_year,
             )
@@ -418,32 +370,27 @@ class _Context:
         return codes.map(self._names)
 
 
-def _measures(
-    ids: Sequence[str], measures: dict[str, tuple[str, str]], sources: dict[str, str]
-) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
-    base = {i: i.split(":", 1)[0] for i in ids}
-    return {i: measures[b] for i, b in base.items()}, {i: sources[b] for i, b in base.items()}
-
-
 def _emit(
     ctx: _Context,
     wide: pd.DataFrame,
-    measures: dict[str, tuple[str, str]],
-    sources: dict[str, str],
+    producer: str,
     synthetic: bool,
     *,
+    tables: Sequence[str] | None = None,
     bounds: dict[str, tuple[str, str]] | None = None,
-    not_municipal: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Store rows from a wide frame (``geo_code, year`` + indicator columns).
+    """Store rows from a wide frame (``geo_code, year`` + indicator columns) of a theme.
 
-    ``measures`` / ``sources`` are keyed by the id before any ":" (``location_quotient:58-63``
-    takes ``location_quotient``'s goal, unit and sources). ``synthetic`` per row comes from the
-    files its sources name (:func:`trsplan.indicators.inputs.synthetic_sources`); ``synthetic``
-    is the flag of rows whose sources name no file of the snapshot. ``bounds`` names each
-    indicator's lower and upper columns; ``not_municipal`` indicators are kept for regions and
-    Norway only. Rows without a value are dropped.
+    Goal, unit, source tables and levels come from the catalogue entries ``producer`` computes,
+    keyed by the id before any ":" (``location_quotient:58-63`` takes ``location_quotient``'s);
+    ``tables`` (the tables the run actually used) replaces the catalogue's sources. ``bounds``
+    names each indicator's lower and upper columns. Rows without a value, and rows of a level the
+    catalogue does not compute the indicator for, are dropped.
+    ``synthetic`` per row comes from the files its sources name
+    (:func:`trsplan.indicators.inputs.synthetic_sources`); ``synthetic`` is the flag of rows whose
+    sources name no file of the snapshot.
     """
+    measures = catalogue.measures(producer)
     cols = [c for c in wide.columns if c.split(":", 1)[0] in measures and c != "geo_code"]
     cols = [c for c in cols if c not in ("year",)]
     if wide.empty or not cols:
@@ -451,7 +398,11 @@ def _emit(
     wide = wide.assign(
         geo_code=wide["geo_code"].astype("string"), year=wide["year"].astype("int64")
     )
-    meas, srcs = _measures(cols, measures, sources)
+    base = {c: c.split(":", 1)[0] for c in cols}
+    sources = catalogue.source_tables(producer)
+    if tables is not None:
+        sources = dict.fromkeys(sources, ";".join(tables))
+    levels = catalogue.levels(producer)
     rows = wide.melt(
         id_vars=["geo_code", "year"], value_vars=cols, var_name="indicator_id", value_name="value"
     )
@@ -468,13 +419,13 @@ def _emit(
         rows.loc[at, "upper"] = keyed[high].reindex(index).to_numpy(dtype="float64")
     rows = rows[rows["value"].notna()]
     rows["geo_level"] = ctx.levels(rows["geo_code"])
-    if not_municipal:
-        drop = rows["indicator_id"].isin(list(not_municipal))
-        rows = rows[~(drop & (rows["geo_level"] == "municipality"))]
+    for c in (c for c in cols if levels[base[c]] != catalogue.GEO_LEVELS):
+        drop = (rows["indicator_id"] == c) & ~rows["geo_level"].isin(list(levels[base[c]]))
+        rows = rows[~drop]
     rows["geo_name"] = ctx.names(rows["geo_code"])
-    rows["goal_id"] = rows["indicator_id"].map({k: v[0] for k, v in meas.items()})
-    rows["unit"] = rows["indicator_id"].map({k: v[1] for k, v in meas.items()})
-    rows["source_tables"] = rows["indicator_id"].map(srcs)
+    rows["goal_id"] = rows["indicator_id"].map({c: measures[b][0] for c, b in base.items()})
+    rows["unit"] = rows["indicator_id"].map({c: measures[b][1] for c, b in base.items()})
+    rows["source_tables"] = rows["indicator_id"].map({c: sources[b] for c, b in base.items()})
     rows["code_vintage"] = ctx.to_year
     return conform(_row_provenance(ctx.snapshot, rows, synthetic))
 
@@ -559,29 +510,15 @@ def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
             }
         )
         out = out.merge(keep, on=["geo_code", "year"], how="left")
-    measures = economy.MEASURES | economy.GOAL_H_MEASURES
-    sources = dict.fromkeys(measures, ";".join(tables))
     bounds = {
         "gdp_share_ratio": ("gdp_share_ratio_lower", "gdp_share_ratio_upper"),
         "gdp_share": ("gdp_share_lower", "gdp_share_upper"),
     }
     synthetic = inputs.synthetic(ctx.snapshot, tables)
-    return [
-        _emit(
-            ctx,
-            out,
-            measures,
-            sources,
-            synthetic,
-            bounds=bounds,
-            not_municipal=list(economy.GOAL_H_MEASURES),
-        )
-    ]
+    return [_emit(ctx, out, "economy", synthetic, tables=tables, bounds=bounds)]
 
 
 # --- Goal 1.5: location quotients, cluster candidates, shift-share -------------------------------
-
-INDUSTRY_MEASURES = industry.MEASURES | {"cluster_candidates": ("1.5", "count")}
 
 
 def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
@@ -627,9 +564,8 @@ def _goal_1_5(ctx: _Context) -> list[pd.DataFrame]:
     )
     wide_ind.columns.name = None
     wide = _wide([*parts, wide_ind.reset_index()])
-    sources = dict.fromkeys(INDUSTRY_MEASURES, "13470")
     synthetic = inputs.synthetic(ctx.snapshot, ["13470"])
-    return [_emit(ctx, wide, INDUSTRY_MEASURES, sources, synthetic)]
+    return [_emit(ctx, wide, "industry", synthetic)]
 
 
 def _cluster_growth(by_geo: pd.DataFrame, lq: pd.DataFrame) -> pd.DataFrame | None:
@@ -651,18 +587,6 @@ def _cluster_growth(by_geo: pd.DataFrame, lq: pd.DataFrame) -> pd.DataFrame | No
 
 
 # --- Goals 3, 3.4 and 1: business starts ---------------------------------------------------------
-
-BUSINESS_SOURCES: dict[str, str] = {
-    "new_enterprises": "08316",
-    "new_enterprises_per_1000": "08316;07459",
-    "startup_rate": "08316;07091",
-    "expected_startups": "08316;07091",
-    "startup_rate_industry_adjusted": "08316;07091",
-    "firms": "07091",
-    "net_firm_growth": "07091",
-    "net_firm_growth_pct": "07091",
-    "business_index": "08316;07091;data/definitions/startup_index.yaml",
-}
 
 
 def _firms_with_previous(firms: pd.DataFrame) -> pd.DataFrame:
@@ -736,16 +660,11 @@ def _goals_3(ctx: _Context) -> list[pd.DataFrame]:
         ).rename(columns={definition.id: "business_index"})
     tables = [t for t, f in (("08316", new), ("07091", firms)) if f is not None] + ["07459"]
     synthetic = inputs.synthetic(ctx.snapshot, tables)
-    return [_emit(ctx, wide, business.MEASURES, BUSINESS_SOURCES, synthetic)]
+    return [_emit(ctx, wide, "business", synthetic)]
 
 
 # --- Goal 3.1: commuting ---------------------------------------------------------------------
 
-COMMUTING_MEASURES = commuting.MEASURES | {
-    "share_working_in_trondheim": ("3.1", "percent"),
-    "employed_in_trondheim": ("3.1", "persons"),
-    "commuting_region_population": ("3.1", "persons"),
-}
 TRONDHEIM_REGIONS = ("trondheimsregionen", "trondheimsregionen-2020")
 
 
@@ -783,9 +702,8 @@ def _goal_3_1(ctx: _Context) -> list[pd.DataFrame]:
         parts.extend(_commuting(ctx, ctx.note(inputs.commuting_matrix(t03321)), totals))
     if not parts:
         return []
-    sources = dict.fromkeys(COMMUTING_MEASURES, ";".join(tables))
     synthetic = inputs.synthetic(ctx.snapshot, tables)
-    return [_emit(ctx, _wide(parts), COMMUTING_MEASURES, sources, synthetic)]
+    return [_emit(ctx, _wide(parts), "commuting", synthetic, tables=tables)]
 
 
 def _commuting(
@@ -877,7 +795,7 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
     own = single.merge(cases, on=["code", "year"], how="inner").drop(columns=["n", "w", "code"])
     own = own.set_index(["geo_code", "year"])
     keyed = out.set_index(["geo_code", "year"])
-    value_cols = [c for c in inputs.CASEWORK_14304.values() if c in keyed.columns]
+    value_cols = [c for c in inputs.columns("14304").values() if c in keyed.columns]
     keyed.update(own[value_cols])
     out = keyed.reset_index()
     level = ctx.levels(out["geo_code"])
@@ -895,14 +813,11 @@ def _goal_3_2(ctx: _Context) -> list[pd.DataFrame]:
         col = f"{prefix}_members_reported"
         if col in out.columns:
             out[col] = out[col].where(level != "municipality")
-    sources = dict.fromkeys(casework.MEASURES, "14304")
     synthetic = inputs.synthetic(ctx.snapshot, ["14304"])
-    return [_emit(ctx, out, casework.MEASURES, sources, synthetic)]
+    return [_emit(ctx, out, "casework", synthetic)]
 
 
 # --- Goal 4: technology companies ----------------------------------------------------------------
-
-TECH_MEASURES = technology.MEASURES | {"tech_companies_undecided": ("4", "companies")}
 
 
 def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
@@ -936,22 +851,11 @@ def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
         members = ctx.vintage_members(vintage)
         parts.append(_aggregate(part.rename(columns={"geo_code": "code"}), members, columns))
     out = technology.goal_4(pd.concat(parts, ignore_index=True))
-    measures = TECH_MEASURES | technology.GOAL_4_MEASURES
     taken = ", ".join(e.taken for e in extracts)
-    sources = dict.fromkeys(
-        measures, f"brreg:enheter+underenheter ({taken} extracts);tech_nace.yaml:{definition.name}"
-    )
+    tables = [f"brreg:enheter+underenheter ({taken} extracts)", f"tech_nace.yaml:{definition.name}"]
     synthetic = inputs.synthetic(ctx.snapshot, [], sources=["brreg"])
     bounds = {"tech_employees": ("tech_employees_lower", "tech_employees_upper")}
-    rows = _emit(
-        ctx,
-        out,
-        measures,
-        sources,
-        synthetic,
-        bounds=bounds,
-        not_municipal=list(technology.GOAL_4_MEASURES),
-    )
+    rows = _emit(ctx, out, "technology", synthetic, tables=tables, bounds=bounds)
     return [_mark_estimates(rows, counts)]
 
 
@@ -988,10 +892,8 @@ def _goal_5(ctx: _Context) -> list[pd.DataFrame]:
     regional = attractiveness.regional_attractiveness(fit.values, members)
     cols = ["geo_code", "year", *attractiveness.MEASURES]
     wide = pd.concat([fit.values[cols], regional[cols]], ignore_index=True)
-    tables = ["06913", "07459", "08536"]
-    sources = dict.fromkeys(attractiveness.MEASURES, ";".join(tables))
-    synthetic = inputs.synthetic(ctx.snapshot, tables)
-    return [_emit(ctx, wide, attractiveness.MEASURES, sources, synthetic)]
+    synthetic = inputs.synthetic(ctx.snapshot, ["06913", "07459", "08536"])
+    return [_emit(ctx, wide, "attractiveness", synthetic)]
 
 
 # --- Goal 5.3: immigrants and net immigration ----------------------------------------------------
@@ -1010,9 +912,8 @@ def _goal_5_3(ctx: _Context) -> list[pd.DataFrame]:
         return []
     sums = _aggregate(frame, ctx.members, columns)
     out = immigration.derive(sums)
-    sources = {k: v.replace("06913", "01223") for k, v in immigration.SOURCES.items()}
     synthetic = inputs.synthetic(ctx.snapshot, tables)
-    return [_emit(ctx, out, immigration.MEASURES, sources, synthetic)]
+    return [_emit(ctx, out, "immigration", synthetic)]
 
 
 #: The themes computed after the population rows, in this order.

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from trsplan.errors import TrsplanError
+from trsplan.indicators import catalogue
 from trsplan.indicators.industry import _as_string, _strict_sum, aggregate_members
 
 Method = Literal["wage_bill", "employment"]
@@ -75,28 +76,8 @@ COUNTY_MAP = pd.DataFrame(
     }
 )
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "gdp_share_ratio": ("H", "ratio"),
-    "gdp_share_ratio_lower": ("H", "ratio"),
-    "gdp_share_ratio_upper": ("H", "ratio"),
-    "gdp_share_ratio_wage_bill": ("H", "ratio"),
-    "gdp_share_ratio_employment": ("H", "ratio"),
-    "gdp_share": ("H", "percent"),
-    "gdp_share_lower": ("H", "percent"),
-    "gdp_share_upper": ("H", "percent"),
-    "population_share": ("H", "percent"),
-    "gdp_share_ratio_norway_total": ("H", "ratio"),
-    "gdp_share_norway_total": ("H", "percent"),
-    "value_added_wage_bill": ("H", "NOK million"),
-    "value_added_employment": ("H", "NOK million"),
-}
-GOAL_H_MEASURES: dict[str, tuple[str, str]] = {
-    "gdp_share_ratio_gap": ("H", "ratio"),
-    "goal_h_met": ("H", "boolean"),
-    "goal_h_met_both_methods": ("H", "boolean"),
-}
-SOURCES: dict[str, str] = {m: "11713;09391;13470;07459" for m in {**MEASURES, **GOAL_H_MEASURES}}
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("economy")
 
 
 def harmonise_counties(

@@ -20,25 +20,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 from trsplan.errors import TrsplanError
-from trsplan.indicators import population
+from trsplan.indicators import catalogue, population
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "immigrants": ("5.3", "persons"),
-    "immigrant_share": ("5.3", "percent"),
-    "immigration": ("5.3", "persons"),
-    "emigration": ("5.3", "persons"),
-    "net_immigration": ("5.3", "persons"),
-}
-SOURCES: dict[str, str] = {
-    "immigrants": "09817",
-    "immigrant_share": "09817;07459",
-    "immigration": "06913",
-    "emigration": "06913",
-    "net_immigration": "06913",
-}
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("immigration")
 ADDITIVE = ["immigrants", "population", "immigration", "emigration"]
 
 

@@ -28,24 +28,13 @@ import pandas as pd
 import yaml
 
 from trsplan.errors import TrsplanError
+from trsplan.indicators import catalogue
 from trsplan.paths import definitions_dir
 
 NORWAY = "norge"
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "employment": ("1.5", "persons"),
-    "location_quotient": ("1.5", "ratio"),
-    "cluster_candidate": ("1.5", "boolean"),
-    "employment_change": ("1.5", "persons"),
-    "shift_share_national": ("1.5", "persons"),
-    "shift_share_industry_mix": ("1.5", "persons"),
-    "shift_share_regional": ("1.5", "persons"),
-    "cluster_jobs": ("1.5", "persons"),
-    "cluster_regional_shift": ("1.5", "persons"),
-    "cluster_regional_shift_pct": ("1.5", "percent"),
-}
-SOURCES: dict[str, str] = dict.fromkeys(MEASURES, "13470;08536")
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("industry")
 
 SHIFT_SHARE_COLUMNS = ["shift_share_national", "shift_share_industry_mix", "shift_share_regional"]
 

@@ -44,6 +44,7 @@ import pandas as pd
 
 from trsplan import geography, regioncodes
 from trsplan.errors import SnapshotError, TrsplanError
+from trsplan.indicators.catalogue import table_columns as columns
 from trsplan.indicators.technology import Extract
 from trsplan.snapshot.store import Snapshot
 
@@ -51,24 +52,10 @@ log = logging.getLogger(__name__)
 
 MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
-#: 08536 ContentsCode -> column (all industries, "00-99"; both sexes, "0").
-EMPLOYMENT_08536: dict[str, str] = {"SysselArbsted": "jobs", "SysselBosted": "employed_residents"}
-#: 14304 ContentsCode -> column of :mod:`trsplan.indicators.casework`. The ids are the demo's
-#: (KOSTRA style, ASSUMED until a real payload is seen; see trsplan/demo_public.py).
-CASEWORK_14304: dict[str, str] = {
-    "KOSsaksbehtid12uke0000": "building_case_days_12w",
-    "KOSsaksbehtid3uke0000": "building_case_days_3w",
-    "KOSsaksbehtidplan0000": "zoning_case_days",
-    "KOSbehbygg12uke0000": "building_cases_12w",
-    "KOSbehbygg3uke0000": "building_cases_3w",
-    "KOSvedtattdetalj0000": "zoning_cases",
-}
-#: 11713 ContentsCode -> column (county national accounts; NOK million, employment 1,000s).
-ACCOUNTS_11713: dict[str, str] = {
-    "BNPB": "value_added",
-    "Lonnskostnader": "wage_costs",
-    "Sysselsatte": "employment_1000",
-}
+# Each table's ContentsCode -> column map is the ``columns:`` of its entry in the table
+# catalogue (trsplan/data/catalogue/statbank_tables.yaml, :func:`columns`). 14304's codes are
+# the demo's (KOSTRA style, ASSUMED until a real payload is seen; see trsplan/demo/public.py);
+# 11713's columns are in NOK million, employment in 1,000s.
 TOTAL_INDUSTRIES = ("00-99", "01-99")  # the all-industries codes of 08316 / 07091 / 11713
 TOTAL = "total"
 #: The municipal wage bill by place of work: a PLACEHOLDER table id (no real StatBank table was
@@ -242,8 +229,9 @@ def employment_totals(t08536: pd.DataFrame) -> pd.DataFrame:
     rows = t08536[t08536["NACE2007"] == "00-99"]
     if "Kjonn" in rows.columns:
         rows = rows[rows["Kjonn"] == "0"]
-    tidy = keep_valid(_tidy(rows, EMPLOYMENT_08536, {}))
-    return _noted(_wide(tidy, ["code", "year"], list(EMPLOYMENT_08536.values())), tidy)
+    codes = columns("08536")
+    tidy = keep_valid(_tidy(rows, codes, {}))
+    return _noted(_wide(tidy, ["code", "year"], list(codes.values())), tidy)
 
 
 def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
@@ -252,7 +240,7 @@ def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
     13470's ``agg_KommSummer`` codes ("K-5001") follow one set of borders for every year: the
     frame keeps them in that vintage (``attrs["vintage"]``, see :func:`table_vintage`).
     """
-    rows = municipal_rows(t13470[t13470["ContentsCode"] == "SysselsatteArb"])
+    rows = municipal_rows(t13470[t13470["ContentsCode"].isin(list(columns("13470")))])
     out = pd.DataFrame(
         {
             "code": rows["Region"].astype("string"),
@@ -271,7 +259,7 @@ def employment_by_industry(t13470: pd.DataFrame) -> pd.DataFrame:
 
 def commuting_matrix(t03321: pd.DataFrame) -> pd.DataFrame:
     """``residence, workplace, year, employed`` from 03321 (both codes valid in the year)."""
-    rows = t03321[t03321["ContentsCode"] == "Sysselsatte"]
+    rows = t03321[t03321["ContentsCode"].isin(list(columns("03321")))]
     rows = municipal_rows(municipal_rows(rows, "Bokommuen"), "ArbstedKomm")
     out = pd.DataFrame(
         {
@@ -289,13 +277,13 @@ def commuting_matrix(t03321: pd.DataFrame) -> pd.DataFrame:
 def new_enterprises(t08316: pd.DataFrame) -> pd.DataFrame:
     """``code, year, industry, new_enterprises`` (08316 «Foretak»: all legal forms and sizes,
     newly established in the year). The all-industries code becomes ``"total"``."""
-    rows = t08316[t08316["ContentsCode"] == "Foretak"]
+    rows = t08316[t08316["ContentsCode"].isin(list(columns("08316")))]
     for dim, code in (("OrgFormer", "Alle"), ("AntSyss", "999"), ("Overlevelse", "00")):
         if dim in rows.columns:
             rows = rows[rows[dim] == code]
     if "OverlevAar" in rows.columns:
         rows = rows[rows["OverlevAar"] == rows["OverlevAar"].min()]
-    tidy = _tidy(rows, {"Foretak": "new_enterprises"}, {"NACE2007": "industry"})
+    tidy = _tidy(rows, columns("08316"), {"NACE2007": "industry"})
     tidy["industry"] = _industry(tidy["industry"])
     return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["new_enterprises"]), tidy)
 
@@ -303,8 +291,8 @@ def new_enterprises(t08316: pd.DataFrame) -> pd.DataFrame:
 def establishments(t07091: pd.DataFrame) -> pd.DataFrame:
     """``code, year, industry, firms``: establishments of all sizes (07091 ``AntAnsatte`` 99)
     on 1 January of the year. The all-industries code becomes ``"total"``."""
-    rows = t07091[(t07091["ContentsCode"] == "Bedrifter") & (t07091["AntAnsatte"] == "99")]
-    tidy = _tidy(rows, {"Bedrifter": "firms"}, {"NACE2007": "industry"})
+    rows = t07091[t07091["AntAnsatte"] == "99"]
+    tidy = _tidy(rows, columns("07091"), {"NACE2007": "industry"})
     tidy["industry"] = _industry(tidy["industry"])
     return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["firms"]), tidy)
 
@@ -328,8 +316,9 @@ def startup_cells(new: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
 def casework(t14304: pd.DataFrame) -> pd.DataFrame:
     """``code, year`` and the mean-days and case-count columns of
     :mod:`trsplan.indicators.casework` (14304; non-reporters stay NaN)."""
-    tidy = keep_valid(_tidy(t14304, CASEWORK_14304, {}))
-    return _noted(_wide(tidy, ["code", "year"], list(CASEWORK_14304.values())), tidy)
+    codes = columns("14304")
+    tidy = keep_valid(_tidy(t14304, codes, {}))
+    return _noted(_wide(tidy, ["code", "year"], list(codes.values())), tidy)
 
 
 def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
@@ -339,7 +328,8 @@ def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
     the all-industries total ("00-99") is left out: the county rows partition mainland value
     added.
     """
-    rows = t11713[t11713["ContentsCode"].isin(list(ACCOUNTS_11713))]
+    codes = columns("11713")
+    rows = t11713[t11713["ContentsCode"].isin(list(codes))]
     rows, summary = regioncodes.split_municipal(
         rows, "Region", table=str(t11713.attrs.get("table_id") or "11713"), keep=regioncodes.COUNTY
     )
@@ -349,13 +339,13 @@ def county_accounts(t11713: pd.DataFrame) -> pd.DataFrame:
             "county": rows["Region"].astype("string"),
             "year": rows["Tid"].astype("int64"),
             "industry": rows["NACE2007"].astype("string"),
-            "measure": rows["ContentsCode"].map(ACCOUNTS_11713).astype("string"),
+            "measure": rows["ContentsCode"].map(codes).astype("string"),
             "value": rows["value"].astype("float64"),
         }
     )
-    wide = _wide(tidy, ["county", "year", "industry"], list(ACCOUNTS_11713.values()))
+    wide = _wide(tidy, ["county", "year", "industry"], list(codes.values()))
     # a county without figures in a year (it did not exist then: status ".") is not a county then
-    out = wide[wide[list(ACCOUNTS_11713.values())].notna().any(axis=1)].reset_index(drop=True)
+    out = wide[wide[list(codes.values())].notna().any(axis=1)].reset_index(drop=True)
     out.attrs["set_aside"] = [summary]
     return out
 
@@ -407,7 +397,7 @@ def _all_industries(rows: pd.DataFrame, column: str) -> pd.DataFrame:
 def wage_bill(t99901: pd.DataFrame) -> pd.DataFrame:
     """``code, year, industry, wage_bill`` (NOK million, place of work) from the wage-bill table
     (placeholder id 99901; codes of the year's vintage)."""
-    tidy = _tidy(t99901, {"Lonnssum": "wage_bill"}, {"NACE2007": "industry"})
+    tidy = _tidy(t99901, columns(WAGE_TABLE), {"NACE2007": "industry"})
     tidy = tidy[~tidy["industry"].isin(TOTAL_INDUSTRIES)]
     return _noted(_wide(keep_valid(tidy), ["code", "year", "industry"], ["wage_bill"]), tidy)
 
@@ -418,7 +408,7 @@ def immigrants(t09817: pd.DataFrame) -> pd.DataFrame:
     for dim, code in (("InnvandrKat", "B"), ("Landbakgrunn", "999")):
         if dim in rows.columns:
             rows = rows[rows[dim] == code]
-    tidy = keep_valid(_tidy(rows, {"Personer1": "immigrants"}, {}))
+    tidy = keep_valid(_tidy(rows, columns("09817"), {}))
     return _noted(_wide(tidy, ["code", "year"], ["immigrants"]), tidy)
 
 

@@ -18,25 +18,13 @@ import numpy as np
 import pandas as pd
 
 from trsplan import geography, regioncodes
+from trsplan.indicators import catalogue
+from trsplan.indicators.catalogue import table_columns
 
-# 06913 ContentsCode -> column. Components are flows during the year; in- and out-migration
-# there count every move across the municipal border, from abroad included.
-CHANGES_06913: dict[str, str] = {
-    "Levende": "births",
-    "Dode": "deaths",
-    "Innflyttinger": "in_migration",
-    "Utflyttinger": "out_migration",
-    "Folketilvekst": "population_change",
-}
-# 01223 ContentsCode -> column. 01223 is cumulative "so far this year" by quarter, so the
-# fourth quarter (K4) holds the whole year.
-MIGRATION_01223: dict[str, str] = {
-    "Innvandring5": "immigration",
-    "Utvandring6": "emigration",
-    "Tilflytting7": "domestic_in_migration",
-    "Fraflytting8": "domestic_out_migration",
-}
-POPULATION_07459 = "Personer1"
+# ContentsCode -> column maps: the ``columns:`` of data/catalogue/statbank_tables.yaml. 06913's
+# components are flows during the year; in- and out-migration there count every move across the
+# municipal border, from abroad included. 01223 is cumulative "so far this year" by quarter, so
+# the fourth quarter (K4) holds the whole year.
 
 FLOWS = [
     "births",
@@ -51,32 +39,8 @@ FLOWS = [
 ]
 ADDITIVE = ["population", *FLOWS]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "population": ("5", "persons"),
-    "population_change": ("5.1", "persons"),
-    "births": ("5.1", "persons"),
-    "deaths": ("5.1", "persons"),
-    "natural_increase": ("5.1", "persons"),
-    "net_domestic_migration": ("5.1", "persons"),
-    "net_international_migration": ("5.1", "persons"),
-    "net_migration": ("5.1", "persons"),
-    "population_growth_pct": ("5.1", "percent"),
-    "population_share_norway": ("H", "percent"),
-}
-GOAL_5_1_MEASURES: dict[str, tuple[str, str]] = {
-    "population_change_target": ("5.1", "persons"),
-    "population_change_vs_target": ("5.1", "persons"),
-    "goal_5_1_annual_met": ("5.1", "boolean"),
-    "cumulative_population_change": ("5.1", "persons"),
-    "cumulative_population_change_target": ("5.1", "persons"),
-    "goal_5_1_cumulative_met": ("5.1", "boolean"),
-}
-SOURCES: dict[str, str] = {
-    m: ("07459" if m == "population" else "06913") for m in {**MEASURES, **GOAL_5_1_MEASURES}
-}
-SOURCES["population_share_norway"] = "07459"
-SOURCES["population_growth_pct"] = "07459;06913"
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("population")
 
 
 def _valid_rows(frame: pd.DataFrame, table: str = "?") -> pd.DataFrame:
@@ -135,7 +99,7 @@ def municipal_frame(
     lists a summary per table.
     """
     notes: list[dict[str, object]] = []
-    pop = _municipal(pop_07459[pop_07459["ContentsCode"] == POPULATION_07459], notes)
+    pop = _municipal(pop_07459[pop_07459["ContentsCode"].isin(list(table_columns("07459")))], notes)
     pop = pd.DataFrame(
         {
             "code": pop["Region"].astype("string"),
@@ -144,13 +108,13 @@ def municipal_frame(
         }
     )
     frame = _valid_rows(pop, "07459").merge(
-        _valid_rows(_flows(changes_06913, CHANGES_06913, notes), "06913"),
+        _valid_rows(_flows(changes_06913, table_columns("06913"), notes), "06913"),
         on=["code", "year"],
         how="outer",
     )
     if migration_01223 is not None:
         totals = year_to_date_totals(migration_01223)
-        migration = _valid_rows(_flows(totals, MIGRATION_01223, notes), "01223")
+        migration = _valid_rows(_flows(totals, table_columns("01223"), notes), "01223")
         frame = frame.merge(migration, on=["code", "year"], how="left")
     frame = frame.reindex(columns=["code", "year", "population", *FLOWS])
     frame = frame.sort_values(["year", "code"], ignore_index=True)

@@ -59,6 +59,7 @@ import pandas as pd
 import yaml
 
 from trsplan.errors import TrsplanError
+from trsplan.indicators import catalogue
 from trsplan.indicators.industry import aggregate_members
 from trsplan.paths import definitions_dir
 
@@ -87,21 +88,8 @@ COUNT_COLUMNS = [
     "tech_companies_undecided",
 ]
 
-# indicator id -> (goal id, unit)
-MEASURES: dict[str, tuple[str, str]] = {
-    "tech_companies": ("4", "companies"),
-    "tech_employees": ("4", "persons"),
-    "tech_employees_lower": ("4", "persons"),
-    "tech_employees_upper": ("4", "persons"),
-    "tech_startups": ("4.1", "companies"),
-}
-GOAL_4_MEASURES: dict[str, tuple[str, str]] = {
-    "tech_companies_target_share": ("4", "ratio"),
-    "tech_employees_target_share": ("4", "ratio"),
-    "tech_companies_doubling_progress": ("4", "ratio"),
-    "tech_employees_doubling_progress": ("4", "ratio"),
-}
-SOURCES: dict[str, str] = dict.fromkeys({**MEASURES, **GOAL_4_MEASURES}, "brreg-enhetsregisteret")
+#: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
+MEASURES: dict[str, tuple[str, str]] = catalogue.measures("technology")
 
 
 # --- Definitions files ----------------------------------------------------------------------
@@ -392,7 +380,7 @@ def doubling_progress(
 
 def goal_4(frame: pd.DataFrame, baseline_year: int = BASELINE_YEAR) -> pd.DataFrame:
     """Add the 2025 target shares (``tech_companies`` / 1,000, ``tech_employees`` / 20,000) and
-    the doubling progress from ``baseline_year`` (:data:`GOAL_4_MEASURES`)."""
+    the doubling progress from ``baseline_year`` (regions and Norway only, by the catalogue)."""
     out = frame.copy()
     for col, target in TARGETS_2025.items():
         if col in out.columns:

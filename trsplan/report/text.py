@@ -6,6 +6,7 @@ import csv
 import functools
 import math
 
+from trsplan.indicators import catalogue
 from trsplan.indicators.inputs import PLACEHOLDER_TABLES
 from trsplan.paths import definitions_dir
 
@@ -30,56 +31,15 @@ def source_text(source_tables: str, lang: str = "nb") -> str:
     return "; ".join(dict.fromkeys(shown))
 
 
+#: Words of the reports that are not indicators (indicator labels: the indicator catalogue).
 LABELS: dict[str, dict[str, str]] = {
-    "population": {"nb": "Folkemengde 1. januar", "en": "Population 1 January"},
-    "population_change": {"nb": "Folketilvekst", "en": "Population growth"},
-    "births": {"nb": "Levendefødte", "en": "Live births"},
-    "deaths": {"nb": "Døde", "en": "Deaths"},
-    "natural_increase": {"nb": "Fødselsoverskudd", "en": "Natural increase"},
-    "net_domestic_migration": {"nb": "Netto innenlands flytting", "en": "Net domestic migration"},
-    "net_international_migration": {
-        "nb": "Nettoinnvandring",
-        "en": "Net international migration",
-    },
-    "net_migration": {"nb": "Nettoinnflytting", "en": "Net migration"},
-    "population_growth_pct": {"nb": "Vekst i prosent", "en": "Growth, per cent"},
-    "population_share_norway": {"nb": "Andel av Norges befolkning", "en": "Share of Norway"},
-    "population_change_target": {"nb": "Mål (5.1)", "en": "Target (5.1)"},
-    "cumulative_population_change": {
-        "nb": "Samlet vekst siden 2010",
-        "en": "Cumulative growth since 2010",
-    },
-    "cumulative_population_change_target": {
-        "nb": "Mål: 4 000 × år",
-        "en": "Target: 4,000 × years",
-    },
     "register": {"nb": "Register (kvalitativt)", "en": "Register (qualitative)"},
-    "business_index": {"nb": "Næringsutviklingsindeks", "en": "Business development index"},
-    "in_commuters": {"nb": "Innpendlere til Trondheim", "en": "In-commuters to Trondheim"},
-    "share_working_in_centre": {
-        "nb": "Andel sysselsatte bosatte som arbeider i Trondheim",
-        "en": "Share of employed residents working in Trondheim",
-    },
-    "building_case_percentile": {
-        "nb": "Byggesaker 12 uker: persentil (0 = raskest)",
-        "en": "Building cases 12 weeks: percentile (0 = fastest)",
-    },
-    "building_case_3w_percentile": {
-        "nb": "Byggesaker 3 uker: persentil (0 = raskest)",
-        "en": "Building cases 3 weeks: percentile (0 = fastest)",
-    },
-    "zoning_case_percentile": {
-        "nb": "Reguleringssaker: persentil (0 = raskest)",
-        "en": "Zoning cases: percentile (0 = fastest)",
-    },
-    "immigrant_share": {"nb": "Innvandrerandel", "en": "Immigrant share"},
     "year": {"nb": "År", "en": "Year"},
     "persons": {"nb": "Personer", "en": "Persons"},
     "met": {"nb": "nådd", "en": "met"},
     "not_met": {"nb": "ikke nådd", "en": "not met"},
     "not_assessed": {"nb": "ikke vurdert", "en": "not assessed"},
 }
-
 
 UNITS = {
     "nb": {
@@ -124,21 +84,16 @@ def check_lang(lang: str) -> str:
 
 
 def label(key: str, lang: str = "nb") -> str:
-    """A user-facing label: this module's words, else the targets file's indicator labels.
+    """A user-facing label: this module's words, else the indicator catalogue's label.
 
-    Industry-specific ids (``location_quotient:58-63``) get the industry in brackets.
+    Industry-specific ids (``location_quotient:58-63``) get the industry in brackets; a key that
+    is neither is shown as it is.
     """
     check_lang(lang)
     if key in LABELS:
         return LABELS[key][lang]
-    base, _, detail = key.partition(":")
-    from trsplan.evaluation.targets import load_targets
-
-    targets = load_targets()
-    if base in targets.indicator_ids():
-        indicator = targets.indicator(base)
-        text = indicator.label_nb if lang == "nb" else indicator.label_en
-        return f"{text} ({detail})" if detail else text
+    if key in catalogue.load_catalogue():
+        return catalogue.label(key, lang)
     return key
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -33,6 +34,8 @@ class CatalogueEntry:
     split_by: tuple[str, ...] = ()
     used_for: tuple[str, ...] = ()
     notes: str = ""
+    #: ContentsCode -> the column name the indicators read it as (``columns:``).
+    columns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def file_name(self) -> str:
@@ -94,9 +97,41 @@ def load_catalogue(path: Path) -> list[CatalogueEntry]:
                 split_by=tuple(str(s) for s in item.get("split_by") or []),
                 used_for=tuple(str(u) for u in item.get("used_for") or []),
                 notes=str(item.get("notes", "")).strip(),
+                columns=_columns(item.get("columns"), where),
             )
         )
     return out
+
+
+def _columns(raw: object, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise CatalogueError(f"{where}: 'columns' maps each ContentsCode to a column name")
+    return {str(k): v for k, v in raw.items()}
+
+
+def table_columns(table_id: str, path: Path) -> dict[str, str]:
+    """ContentsCode -> column name of a table: the ``columns:`` of its entry in the catalogue at
+    ``path`` (read once per catalogue file version)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise CatalogueError(f"cannot read the table catalogue {path}: {exc}") from None
+    columns = _catalogue_columns(str(path), stat.st_mtime_ns, stat.st_size).get(table_id)
+    if not columns:
+        raise CatalogueError(
+            f"{path.name}: table {table_id} has no 'columns' (ContentsCode -> column name); "
+            "add them to its entry"
+        )
+    return dict(columns)
+
+
+@lru_cache(maxsize=4)
+def _catalogue_columns(path: str, mtime_ns: int, size: int) -> dict[str, dict[str, str]]:
+    del mtime_ns, size  # cache key only: a changed file is read again
+    return {e.table_id: dict(e.columns) for e in load_catalogue(Path(path))}
 
 
 def check_entry(client: StatBankClient, entry: CatalogueEntry) -> list[str]:
