@@ -84,7 +84,7 @@ _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), F
 
 
 class IndicatorEntry(BaseModel):
-    """One indicator id of the catalogue (fields: the header of ``trsplan/data/indicators.yaml``)."""
+    """One indicator id of the catalogue (fields: see ``trsplan/data/indicators.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
