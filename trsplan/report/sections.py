@@ -104,6 +104,11 @@ def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, l
     return figures.figure_html(fig, caption, caption)
 
 
+# The ranking is the same in every municipality's report of a run: drawn once per kernel, keyed
+# by the rows it shows (so a different store can never reuse a stale figure).
+_COMPARATOR_CACHE: dict[tuple, str] = {}
+
+
 def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     """The city regions (and Norway) ranked on the indicator in the latest year with data."""
     regions = [r for r in geography.region_ids() if r != "trondheimsregionen" or r == geo_code]
@@ -111,6 +116,16 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     rows = rows.dropna(subset=["value"])
     if rows.empty:
         return ""
+    content = pd.util.hash_pandas_object(rows[["geo_code", "year", "value", "unit"]], index=False)
+    key = (indicator_id, year, lang, geo_code if geo_code in regions else "", int(content.sum()))
+    if key not in _COMPARATOR_CACHE:
+        if len(_COMPARATOR_CACHE) > 256:
+            _COMPARATOR_CACHE.clear()
+        _COMPARATOR_CACHE[key] = _comparator_figure(store, rows, geo_code, indicator_id, lang)
+    return _COMPARATOR_CACHE[key]
+
+
+def _comparator_figure(store, rows, geo_code, indicator_id, lang) -> str:
     latest = int(rows["year"].max())
     latest_rows = rows[rows["year"] == latest]
     if len(latest_rows) < 3:
