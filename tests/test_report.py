@@ -105,7 +105,7 @@ def test_report_set_for_two_municipalities_and_the_region(tmp_path: Path):
     assert result.exit_code == 0, result.output
     (year_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     manifest = json.loads((year_dir / "manifest.json").read_text())
-    assert manifest["ok"] and [r["status"] for r in manifest["reports"]] == ["ok"] * 3
+    assert manifest["ok"] and [r["status"] for r in manifest["reports"]] == ["run"] * 3
     assert manifest["snapshot"]["checksums"]
     assert manifest["reports"][1]["parameters"]["municipality"] == "5001"
     expected = {

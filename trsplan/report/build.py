@@ -30,6 +30,7 @@ from trsplan.report.runner import (
     default_workers,
     pdf_support,
     run_reports,
+    sigterm_as_interrupt,
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot import Snapshot
@@ -310,7 +311,7 @@ def build_reports(
     )
 
     out_dir = Path(out).resolve() / str(year)
-    with incremental.output_lock(out_dir):
+    with sigterm_as_interrupt(), incremental.output_lock(out_dir):
         status, data_key = ensure_data(snapshot, year, out_dir / "data")
         requests = plan_requests(year, region, codes, lang, out_dir / "data", snapshot.version)
         jobs = [report_job(req, out_dir, wanted, data_key) for req in requests]

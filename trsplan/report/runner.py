@@ -9,11 +9,14 @@ workers on a Dask cluster.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import queue
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -76,9 +79,14 @@ def kernel_name() -> str:
     return KERNEL_NAME if KERNEL_NAME in specs else "python3"
 
 
+@functools.lru_cache(maxsize=32)
+def _notebook_parameters(notebook: str, _mtime_ns: int) -> frozenset[str]:
+    return frozenset(pm.inspect_notebook(notebook))
+
+
 def check_parameters(notebook: Path, parameters: dict) -> None:
     """Papermill only warns on unknown parameters; a typo must not silently use a default."""
-    known = set(pm.inspect_notebook(str(notebook)))
+    known = _notebook_parameters(str(notebook), Path(notebook).stat().st_mtime_ns)
     unknown = sorted(set(parameters) - known)
     if unknown:
         raise ValueError(
@@ -173,6 +181,7 @@ class ReportWorker:
         executed = job.output_dir / "notebooks" / f"{job.stem}.ipynb"
         html_path = job.output_dir / f"{job.stem}.html"
         try:
+            check_parameters(job.notebook, job.parameters)
             executed.parent.mkdir(parents=True, exist_ok=True)
             try:
                 notebook = self._execute(job, executed, cell_timeout)
@@ -217,6 +226,32 @@ class ReportWorker:
 
 def _write_notebook(path: Path, notebook: nbformat.NotebookNode) -> None:
     write_text(path, nbformat.writes(notebook))
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run like Ctrl-C does (kernels shut down), not by killing us outright."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_report(job: ReportJob, cell_timeout: float = CELL_TIMEOUT_S) -> ReportResult:
+    """One report on a kernel of its own (started and stopped here)."""
+    worker = ReportWorker()
+    try:
+        return worker.run(job, cell_timeout)
+    finally:
+        worker.close()
 
 
 def default_workers() -> int:
