@@ -96,7 +96,8 @@ def test_output_equals_plain_papermill(tmp_path: Path, worker: ReportWorker, fai
     warm = nbformat.read(out / "notebooks" / "warm.ipynb", as_version=4)
     plain_nb = nbformat.read(plain, as_version=4)
     if failing:  # papermill's markers: a banner on top, an anchor before the failing cell
-        failing_index = plain_nb.cells.index(next(c for c in plain_nb.cells if "no data" in c.source))
+        failing = next(c for c in plain_nb.cells if "no data" in c.source)
+        failing_index = plain_nb.cells.index(failing)
         # papermill's index counts the cells before its two marker cells were inserted
         assert result.ename == "ValueError" and result.failing_cell == failing_index - 2
         assert warm.cells[0].metadata.tags == ["papermill-error-cell-tag"]
@@ -225,9 +226,32 @@ def test_interruption_stops_every_kernel(tmp_path: Path, sig: int):
 
 
 def test_a_second_run_into_the_same_folder_is_refused(tmp_path: Path):
-    with output_lock(tmp_path):
-        with pytest.raises(OutputLockedError, match=f"pid {os.getpid()}.*--out"):
-            with output_lock(tmp_path):
-                pass
+    refused = pytest.raises(OutputLockedError, match=f"pid {os.getpid()}.*--out")
+    with output_lock(tmp_path), refused, output_lock(tmp_path):
+        pass
     with output_lock(tmp_path):  # released after the first run
         pass
+
+
+def test_dask_executor_runs_the_same_tasks_on_a_two_worker_cluster(tmp_path: Path):
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    from trsplan.report.dask_executor import run_reports_dask
+
+    nb = _notebook(tmp_path, "n.ipynb", "import os\nprint(x, os.getpid())")
+    bad = _notebook(tmp_path, "bad.ipynb", "1 / 0")
+    out = tmp_path / "out"
+    jobs = [_job(bad if i == 2 else nb, out, f"r{i}", x=str(i)) for i in range(4)]
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        seen = []
+        results = run_reports_dask(jobs, scheduler=cluster.scheduler_address, on_result=seen.append)
+        assert len(cluster.workers) == 2
+    assert [r.stem for r in results] == ["r0", "r1", "r2", "r3"]
+    assert [r.ok for r in results] == [True, True, False, True]
+    assert results[2].ename == "ZeroDivisionError" and len(seen) == 4
+    executed = nbformat.read(out / "notebooks" / "r3.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters == {"x": "3"}
+    assert (out / "r0.html").is_file()
