@@ -121,3 +121,39 @@ def test_report_set_for_two_municipalities_and_the_region(tmp_path: Path):
         assert "Demo data (synthetic)" in page
         assert "cdnjs" not in page  # self-contained: no external scripts
         assert f'href="{name}"' in index
+
+
+def test_notebook_request_trusts_what_trsplan_report_resolved(tmp_path: Path):
+    from trsplan.report import pages
+
+    req = pages.request(
+        kind="municipality",
+        code="5001",
+        region="trondheimsregionen",
+        year=2024,
+        lang="en",
+        indicators_path=str(tmp_path / "data" / "indicators.parquet"),
+        snapshot_version="v1",
+        name="Trondheim",
+        members=[],
+    )
+    assert (req.year, req.name, req.data_dir, req.snapshot_version) == (
+        2024,
+        "Trondheim",
+        str(tmp_path / "data"),
+        "v1",
+    )
+    assert pages.report_geos(req)[:1] == ["5001"] and "norge" in pages.report_geos(req)
+
+
+def test_notebook_run_by_hand_honours_snapshot_version():
+    from trsplan.errors import SnapshotError
+    from trsplan.report import pages
+
+    with pytest.raises(SnapshotError, match="1999-01-01-nothing"):
+        pages.request(
+            kind="municipality",
+            code="5001",
+            region="trondheimsregionen",
+            snapshot_version="1999-01-01-nothing",
+        )

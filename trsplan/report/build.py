@@ -112,6 +112,8 @@ def resolve_formats(formats: list[str] | None) -> tuple[str, ...]:
     unknown = sorted(set(formats or []) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format {unknown}; choose from {', '.join(FORMATS)}")
+    if formats is not None and "pdf" not in formats:
+        return tuple(f for f in FORMATS if f in {"html", *formats})
     problem = pdf_support()
     if formats is None:
         wanted = set(FORMATS) - ({"pdf"} if problem else set())
@@ -458,12 +460,14 @@ def write_index(
     build: BuildResult, region: str, lang: str, status: pd.DataFrame | None = None
 ) -> Path:
     words = INDEX_TEXT[lang]
+    # one pass over the status frame, not one scan of it per report
+    by_geo = dict(tuple(status.groupby("geo_code", sort=False))) if status is not None else {}
     items = []
     for r in build.results:
         status_text = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
         geo = r.parameters.get("municipality", r.parameters.get("region"))
-        if status is not None and r.ok:
-            status_text += f" — {html.escape(goal_tally(status, str(geo), lang))}"
+        if str(geo) in by_geo and r.ok:
+            status_text += f" — {html.escape(goal_tally(by_geo[str(geo)], str(geo), lang))}"
         link = (
             f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
             if r.html

@@ -19,16 +19,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import nbformat
-import papermill as pm
-from jupyter_client.kernelspec import KernelSpecManager
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from typing import TYPE_CHECKING
 
 from trsplan.fileio import atomic_path, write_text
-from trsplan.report.kernels import KernelSetupError, WarmKernel, kill_all
+
+if TYPE_CHECKING:  # the Jupyter stack loads only when a report runs (a re-run skips them all)
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from trsplan.report.kernels import WarmKernel
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 KERNEL_NAME = "trsplan"
@@ -75,12 +74,16 @@ class ReportResult:
 
 def kernel_name() -> str:
     """The project's kernel when installed in this environment (``make install`` does it)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
     specs = KernelSpecManager().find_kernel_specs()
     return KERNEL_NAME if KERNEL_NAME in specs else "python3"
 
 
 @functools.lru_cache(maxsize=32)
 def _notebook_parameters(notebook: str, _mtime_ns: int) -> frozenset[str]:
+    import papermill as pm
+
     return frozenset(pm.inspect_notebook(notebook))
 
 
@@ -96,6 +99,9 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 
 def html_exporter(lang: str = "nb") -> HTMLExporter:
     """The report HTML: no code, no prompts, analysts' notes (``remove-cell``) dropped."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     exporter = HTMLExporter(
         language_code=lang,
         template_name="trsplan",
@@ -119,6 +125,8 @@ def render_html(exporter: HTMLExporter, notebook: nbformat.NotebookNode, title: 
 
 def export_html(notebook_path: Path, html_path: Path, lang: str = "nb", title: str = "") -> None:
     """Export an executed notebook file (analysts re-exporting by hand)."""
+    import nbformat
+
     notebook = nbformat.read(notebook_path, as_version=4)
     write_text(html_path, render_html(html_exporter(lang), notebook, title))
 
@@ -155,6 +163,8 @@ class ReportWorker:
         self.exporters: dict[str, HTMLExporter] = {}
 
     def _kernel(self) -> WarmKernel:
+        from trsplan.report.kernels import WarmKernel
+
         if self.kernel is None:
             self.kernel = WarmKernel(self.name, self.start_timeout)
         return self.kernel
@@ -174,6 +184,8 @@ class ReportWorker:
 
     def run(self, job: ReportJob, cell_timeout: float = CELL_TIMEOUT_S) -> ReportResult:
         """Execute one notebook and export it; failures are recorded, never raised."""
+        import papermill as pm
+
         start = time.perf_counter()
         result = ReportResult(
             job.stem, job.kind, job.title, dict(job.parameters), ok=False, key=job.key
@@ -210,6 +222,11 @@ class ReportWorker:
         return result
 
     def _execute(self, job: ReportJob, executed: Path, cell_timeout: float):
+        import papermill as pm
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        from trsplan.report.kernels import KernelSetupError
+
         kernel = self._kernel()
         try:
             notebook = kernel.run_notebook(job.notebook, job.parameters, executed, cell_timeout)
@@ -225,6 +242,8 @@ class ReportWorker:
 
 
 def _write_notebook(path: Path, notebook: nbformat.NotebookNode) -> None:
+    import nbformat
+
     write_text(path, nbformat.writes(notebook))
 
 
@@ -308,6 +327,8 @@ def run_reports(
             if on_result is not None:
                 on_result(result)
     except BaseException:
+        from trsplan.report.kernels import kill_all
+
         stop.set()
         kill_all()  # from this thread: the workers' loops may be blocked on a kernel
         raise
