@@ -255,3 +255,28 @@ def test_dask_executor_runs_the_same_tasks_on_a_two_worker_cluster(tmp_path: Pat
     executed = nbformat.read(out / "notebooks" / "r3.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters == {"x": "3"}
     assert (out / "r0.html").is_file()
+
+
+QUIET = """
+import sys
+from pathlib import Path
+from trsplan.report.runner import ReportJob, run_reports
+
+results = run_reports([ReportJob(Path(sys.argv[1]), {"x": "1"}, Path(sys.argv[2]), "q")])
+assert results[0].ok, results[0].error
+"""
+
+
+def test_runs_are_quiet_on_stderr(tmp_path: Path):
+    """No kernel warning (TCP without encryption) and no shutdown traceback."""
+    nb = _notebook(tmp_path, "q.ipynb", "print(x)")
+    script = tmp_path / "quiet.py"
+    script.write_text(QUIET)
+    done = subprocess.run(
+        [sys.executable, str(script), str(nb), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
