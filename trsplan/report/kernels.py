@@ -163,9 +163,9 @@ class WarmKernel:
     ) -> nbformat.NotebookNode:
         """Execute like ``papermill.execute_notebook`` and return the executed notebook.
 
-        Raises ``PapermillExecutionError`` after adding papermill's error markers to
-        ``notebook_out`` (the notebook is then still returned through the exception's
-        ``notebook`` attribute) so the caller can write it.
+        On a cell error raises ``PapermillExecutionError`` with papermill's error-marker cells
+        added; the marked notebook is on the exception's ``notebook`` attribute for the caller
+        to write.
         """
         if self.reports:
             self.reset()
