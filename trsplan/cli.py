@@ -10,6 +10,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from trsplan.errors import TrsplanError
 
@@ -67,7 +75,10 @@ def report(
     region: Annotated[str, typer.Option(help="Region definition id.")] = "trondheimsregionen",
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("reports"),
     lang: Annotated[str, typer.Option(help="Language: nb or en.")] = "nb",
-    workers: Annotated[int, typer.Option(help="Notebooks run in parallel.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Warm kernels running reports in parallel (default: CPU cores)."),
+    ] = None,
     snapshot: Annotated[
         str | None, typer.Option(help="Snapshot version (default: latest).")
     ] = None,
@@ -84,34 +95,107 @@ def report(
     all_municipalities: Annotated[
         bool, typer.Option(help="Report every municipality valid that year.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Re-run reports whose inputs are unchanged (default: skip).")
+    ] = False,
+    executor: Annotated[
+        str, typer.Option(help="local (warm kernels here) or dask (a Dask cluster).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: a local cluster of --workers)."),
+    ] = None,
 ) -> None:
     """Compute the indicators once and produce the report set for a year."""
     from trsplan.report.build import build_reports
 
+    progress = ReportProgress(console)
     try:
         if snapshot is None:
             _ensure_snapshot()
-        build = build_reports(
-            year=year,
-            municipalities=municipality,
-            region=region,
-            out=out,
-            lang=lang,
-            workers=workers,
-            snapshot_version=snapshot,
-            formats=format,
-            any_municipality=any_municipality,
-            all_municipalities=all_municipalities,
-        )
+        with progress:
+            build = build_reports(
+                year=year,
+                municipalities=municipality,
+                region=region,
+                out=out,
+                lang=lang,
+                workers=workers,
+                snapshot_version=snapshot,
+                formats=format,
+                any_municipality=any_municipality,
+                all_municipalities=all_municipalities,
+                force=force,
+                executor=executor,
+                scheduler=scheduler,
+                on_plan=progress.plan,
+                on_result=progress.result,
+            )
     except (TrsplanError, ValueError, KeyError) as exc:
         raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        console.print("[bold red]trsplan:[/] interrupted; every kernel was stopped")
+        raise typer.Exit(code=130) from None
     note = " (synthetic demo data)" if build.synthetic else ""
     console.print(f"Snapshot {build.snapshot_version}{note}; reports in {build.out_dir}")
     for r in build.results:
-        mark = "[green]ok[/]" if r.ok else f"[red]FAILED[/] {r.error} (cell {r.failing_cell})"
-        console.print(f"  {r.title}: {mark} ({r.duration_s:.1f} s)", highlight=False)
+        if not r.ok:
+            console.print(
+                f"  {r.title}: [red]FAILED[/] {r.error} (cell {r.failing_cell})", highlight=False
+            )
+    console.print(build.summary(), highlight=False)
     if not build.ok:
         raise typer.Exit(code=1)
+
+
+class ReportProgress:
+    """A progress bar with counts and time left on a terminal; one log line per report otherwise."""
+
+    def __init__(self, out: Console) -> None:
+        self.console = out
+        self.bar: Progress | None = None
+        self.task = None
+        self.done = 0
+        self.total = 0
+
+    def __enter__(self) -> ReportProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def plan(self, to_run: int, skipped: int) -> None:
+        self.total = to_run
+        self.console.print(
+            f"{to_run} reports to run, {skipped} unchanged (skipped)", highlight=False
+        )
+        if self.console.is_terminal and to_run:
+            self.bar = Progress(
+                TextColumn("reports"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("left"),
+                TimeRemainingColumn(),
+                console=self.console,
+            )
+            self.task = self.bar.add_task("reports", total=to_run)
+            self.bar.start()
+
+    def result(self, r) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.advance(self.task)
+            if not r.ok:
+                self.bar.console.print(f"  {r.title}: [red]FAILED[/] {r.error}", highlight=False)
+            return
+        state = "ok" if r.ok else f"FAILED {r.error}"
+        self.console.print(
+            f"[{self.done}/{self.total}] {r.title}: {state} ({r.duration_s:.1f} s)",
+            highlight=False,
+            markup=False,
+        )
 
 
 @app.command()

@@ -105,7 +105,7 @@ def test_report_set_for_two_municipalities_and_the_region(tmp_path: Path):
     assert result.exit_code == 0, result.output
     (year_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     manifest = json.loads((year_dir / "manifest.json").read_text())
-    assert manifest["ok"] and [r["status"] for r in manifest["reports"]] == ["ok"] * 3
+    assert manifest["ok"] and [r["status"] for r in manifest["reports"]] == ["run"] * 3
     assert manifest["snapshot"]["checksums"]
     assert manifest["reports"][1]["parameters"]["municipality"] == "5001"
     expected = {
@@ -160,3 +160,39 @@ def test_goal_4_footnote_and_methods_name_the_estimated_years():
         sections.estimate_note(store.assign(estimate=None), "trondheimsregionen", "4", "en") == ""
     )
     assert "survivorship bias" in sections.methods_html(store, "en")
+
+
+def test_notebook_request_trusts_what_trsplan_report_resolved(tmp_path: Path):
+    from trsplan.report import pages
+
+    req = pages.request(
+        kind="municipality",
+        code="5001",
+        region="trondheimsregionen",
+        year=2024,
+        lang="en",
+        indicators_path=str(tmp_path / "data" / "indicators.parquet"),
+        snapshot_version="v1",
+        name="Trondheim",
+        members=[],
+    )
+    assert (req.year, req.name, req.data_dir, req.snapshot_version) == (
+        2024,
+        "Trondheim",
+        str(tmp_path / "data"),
+        "v1",
+    )
+    assert pages.report_geos(req)[:1] == ["5001"] and "norge" in pages.report_geos(req)
+
+
+def test_notebook_run_by_hand_honours_snapshot_version():
+    from trsplan.errors import SnapshotError
+    from trsplan.report import pages
+
+    with pytest.raises(SnapshotError, match="1999-01-01-nothing"):
+        pages.request(
+            kind="municipality",
+            code="5001",
+            region="trondheimsregionen",
+            snapshot_version="1999-01-01-nothing",
+        )

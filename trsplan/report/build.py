@@ -6,7 +6,10 @@ import datetime as dt
 import html
 import json
 import re
-from dataclasses import dataclass
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,18 +21,22 @@ from trsplan.fileio import atomic_path, write_text
 from trsplan.indicators.compute import compute_store, data_years
 from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
-from trsplan.report import scorecard
+from trsplan.report import incremental, scorecard
 from trsplan.report.excel import write_workbook
+from trsplan.report.pages import ReportRequest
 from trsplan.report.runner import (
     ReportJob,
     ReportResult,
+    default_workers,
     pdf_support,
     run_reports,
+    sigterm_as_interrupt,
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot.store import Snapshot
 
 FORMATS = ("html", "pdf", "xlsx")
+EXECUTORS = ("local", "dask")
 
 
 @dataclass
@@ -40,10 +47,20 @@ class BuildResult:
     snapshot_version: str
     synthetic: bool
     workbook: str | None = None
+    duration_s: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+    def summary(self) -> str:
+        """One line for the end of a run: how many reports ran, were skipped or failed."""
+        c = {s: sum(r.status == s for r in self.results) for s in ("run", "skipped", "failed")}
+        return (
+            f"{len(self.results)} reports: {c['run']} run, {c['skipped']} skipped (unchanged), "
+            f"{c['failed']} failed in {self.duration_s:.1f} s"
+        )
 
 
 def resolve_year(snapshot: Snapshot, year: int | None) -> int:
@@ -94,6 +111,8 @@ def resolve_formats(formats: list[str] | None) -> tuple[str, ...]:
     unknown = sorted(set(formats or []) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format {unknown}; choose from {', '.join(FORMATS)}")
+    if formats is not None and "pdf" not in formats:
+        return tuple(f for f in FORMATS if f in {"html", *formats})
     problem = pdf_support()
     if formats is None:
         wanted = set(FORMATS) - ({"pdf"} if problem else set())
@@ -102,6 +121,79 @@ def resolve_formats(formats: list[str] | None) -> tuple[str, ...]:
         if "pdf" in wanted and problem:
             raise ValueError(f"cannot write PDF: {problem}")
     return tuple(f for f in FORMATS if f in wanted)
+
+
+def plan_requests(
+    year: int,
+    region: str,
+    municipalities: list[str],
+    lang: str,
+    data_dir: Path,
+    snapshot_version: str,
+) -> list[ReportRequest]:
+    """The region's report, then one per municipality: every field resolved and checked here."""
+    members = tuple(region_members(region, year))
+    info = geography.region_info(region)
+    common = {
+        "region": region,
+        "year": year,
+        "lang": lang,
+        "data_dir": str(data_dir),
+        "snapshot_version": snapshot_version,
+    }
+    requests = [
+        ReportRequest(
+            kind="region",
+            code=region,
+            name=info["label_nb" if lang == "nb" else "label_en"],
+            members=members,
+            **common,
+        )
+    ]
+    for code in municipalities:
+        name = geography.name(code, year)
+        requests.append(
+            ReportRequest(kind="municipality", code=code, name=name, members=(), **common)
+        )
+    return requests
+
+
+def notebook_parameters(req: ReportRequest) -> dict[str, str | int | list[str]]:
+    """The papermill parameters of a request (codes stay strings)."""
+    params: dict[str, str | int | list[str]] = {"region": req.region}
+    if req.kind == "municipality":
+        params["municipality"] = req.code
+    params.update(
+        year=req.year,
+        lang=req.lang,
+        indicators_path=str(Path(req.data_dir) / "indicators.parquet"),
+        snapshot_version=req.snapshot_version,
+        name=req.name,
+        members=list(req.members),
+    )
+    return params
+
+
+def report_job(
+    req: ReportRequest, out_dir: Path, formats: tuple[str, ...], data_key: str
+) -> ReportJob:
+    notebook = notebooks_dir() / f"{req.kind}.ipynb"
+    if req.kind == "region":
+        stem, title = f"region-{req.code}", req.name
+    else:
+        stem, title = f"{req.code}-{_slug(req.name)}", f"{req.code} {req.name}"
+    params = notebook_parameters(req)
+    formats = tuple(f for f in formats if f != "xlsx")
+    return ReportJob(
+        notebook=notebook,
+        parameters=params,
+        output_dir=out_dir,
+        stem=stem,
+        kind=req.kind,
+        title=title,
+        formats=formats,
+        key=incremental.report_key(params, formats, notebook, data_key, title),
+    )
 
 
 def plan_jobs(
@@ -113,39 +205,65 @@ def plan_jobs(
     store_path: Path,
     snapshot_version: str,
     formats: tuple[str, ...] = ("html",),
+    data_key: str = "",
 ) -> list[ReportJob]:
-    common = {
-        "year": year,
-        "lang": lang,
-        "indicators_path": str(store_path),
-        "snapshot_version": snapshot_version,
-    }
-    region_name = geography.region_info(region)["label_nb" if lang == "nb" else "label_en"]
-    jobs = [
-        ReportJob(
-            notebook=notebooks_dir() / "region.ipynb",
-            parameters={"region": region, **common},
-            output_dir=out_dir,
-            stem=f"region-{region}",
-            kind="region",
-            title=region_name,
-            formats=formats,
-        )
-    ]
-    for code in municipalities:
-        name = geography.name(code, year)
-        jobs.append(
-            ReportJob(
-                notebook=notebooks_dir() / "municipality.ipynb",
-                parameters={"municipality": code, "region": region, **common},
-                output_dir=out_dir,
-                stem=f"{code}-{_slug(name)}",
-                kind="municipality",
-                title=f"{code} {name}",
-                formats=formats,
-            )
-        )
-    return jobs
+    requests = plan_requests(
+        year, region, municipalities, lang, Path(store_path).parent, snapshot_version
+    )
+    return [report_job(req, out_dir, formats, data_key) for req in requests]
+
+
+def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataFrame, str]:
+    """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
+
+    Returns the status frame (the index needs it) and the data key the reports' keys build on.
+    """
+    key = incremental.data_key(snapshot.checksums(), year)
+    stamp = data_dir / "key.txt"
+    files = [data_dir / f"{n}.parquet" for n in ("indicators", "status", "forecasts")]
+    current = stamp.is_file() and stamp.read_text().strip() == key
+    if not (current and all(f.is_file() for f in files)):
+        store = compute_store(snapshot, to_year=year)
+        write_store(store, files[0])
+        status, forecasts = evaluate(store, year)
+        for path, frame in zip(files[1:], (status, forecasts), strict=True):
+            with atomic_path(path) as tmp:
+                frame.to_parquet(tmp, index=False)
+        write_text(stamp, key + "\n")
+    return pd.read_parquet(files[1]), key
+
+
+def resolve_request(
+    *,
+    kind: str,
+    code: str,
+    region: str,
+    year: int | None,
+    lang: str,
+    snapshot_version: str | None,
+    indicators_path: str = "",
+) -> ReportRequest:
+    """A notebook run by hand: resolve and check what ``trsplan report`` would have passed."""
+    check_lang(lang)
+    geography.region_info(region)
+    snapshot = Snapshot.open(snapshot_version)
+    year = resolve_year(snapshot, year)
+    if indicators_path:
+        data_dir = Path(indicators_path).parent
+    else:  # one computed store per snapshot and year, reused by later runs by hand
+        key = incremental.data_key(snapshot.checksums(), year)[:16]
+        data_dir = Path(tempfile.gettempdir()) / f"trsplan-data-{key}"
+        ensure_data(snapshot, year, data_dir)
+    codes = [] if kind == "region" else [code]
+    requests = plan_requests(
+        year,
+        region,
+        resolve_municipalities(codes, region, year, any_municipality=True),
+        lang,
+        data_dir,
+        snapshot.version,
+    )
+    return requests[0] if kind == "region" else requests[1]
 
 
 def _slug(text: str) -> str:
@@ -161,15 +279,27 @@ def build_reports(
     region: str = "trondheimsregionen",
     out: Path = Path("reports"),
     lang: str = "nb",
-    workers: int = 1,
+    workers: int | None = None,
     snapshot_version: str | None = None,
     formats: list[str] | None = None,
     any_municipality: bool = False,
     all_municipalities: bool = False,
+    force: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_result: Callable[[ReportResult], None] | None = None,
 ) -> BuildResult:
-    """Validate everything, compute the store, run every report, write manifest and index."""
+    """Validate everything, compute the store, run every report, write manifest and index.
+
+    Reports whose key is unchanged and whose outputs exist are skipped unless ``force``.
+    ``on_plan(to_run, skipped)`` and ``on_result(result)`` let the caller show progress.
+    """
+    started = time.perf_counter()
     check_lang(lang)
     geography.region_info(region)
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
     wanted = resolve_formats(formats)
     snapshot = Snapshot.open(snapshot_version)
     year = resolve_year(snapshot, year)
@@ -182,29 +312,89 @@ def build_reports(
     )
 
     out_dir = Path(out).resolve() / str(year)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    store = compute_store(snapshot, to_year=year)
-    store_path = write_store(store, out_dir / "data" / "indicators.parquet")
-    status, forecasts = evaluate(store, year)
-    for name, frame in (("status", status), ("forecasts", forecasts)):
-        with atomic_path(out_dir / "data" / f"{name}.parquet") as tmp:
-            frame.to_parquet(tmp, index=False)
-    jobs = plan_jobs(year, region, codes, lang, out_dir, store_path, snapshot.version, wanted)
-    results = run_reports(jobs, workers=workers)
+    with sigterm_as_interrupt(), incremental.output_lock(out_dir):
+        status, data_key = ensure_data(snapshot, year, out_dir / "data")
+        requests = plan_requests(year, region, codes, lang, out_dir / "data", snapshot.version)
+        jobs = [report_job(req, out_dir, wanted, data_key) for req in requests]
+        previous = {} if force else incremental.previous_reports(out_dir)
+        skipped, to_run = _split_unchanged(jobs, previous, out_dir)
+        if on_plan is not None:
+            on_plan(len(to_run), len(skipped))
+        ran = _execute(to_run, workers or default_workers(), executor, scheduler, on_result)
+        by_stem = {r.stem: r for r in [*skipped, *ran]}
+        results = [by_stem[job.stem] for job in jobs]
 
-    build = BuildResult(year, out_dir, results, snapshot.version, snapshot.synthetic)
-    if "xlsx" in wanted:
-        geos = [region, *codes, *comparators(region), "norge"]
-        build.workbook = write_workbook(
-            store,
-            out_dir / "indicators.xlsx",
-            list(dict.fromkeys(geos)),
-            evaluation_years(year),
-            lang,
-        ).name
-    write_manifest(build, snapshot, region, lang)
-    write_index(build, region, lang, status)
+        build = BuildResult(year, out_dir, results, snapshot.version, snapshot.synthetic)
+        if "xlsx" in wanted:
+            build.workbook = _workbook(out_dir, region, codes, year, lang, data_key, force)
+        build.duration_s = round(time.perf_counter() - started, 2)
+        write_manifest(build, snapshot, region, lang)
+        write_index(build, region, lang, status)
     return build
+
+
+def _split_unchanged(
+    jobs: list[ReportJob], previous: dict[str, dict], out_dir: Path
+) -> tuple[list[ReportResult], list[ReportJob]]:
+    skipped, to_run = [], []
+    for job in jobs:
+        entry = previous.get(job.stem)
+        if (
+            entry
+            and entry["key"] == job.key
+            and incremental.outputs_exist(out_dir, entry, job.formats)
+        ):
+            skipped.append(
+                ReportResult(
+                    job.stem,
+                    job.kind,
+                    job.title,
+                    dict(job.parameters),
+                    ok=True,
+                    html=entry.get("html"),
+                    pdf=entry.get("pdf"),
+                    notebook=entry.get("notebook"),
+                    status="skipped",
+                    key=job.key,
+                )
+            )
+        else:
+            to_run.append(job)
+    return skipped, to_run
+
+
+def _execute(
+    jobs: list[ReportJob],
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    on_result: Callable[[ReportResult], None] | None,
+) -> list[ReportResult]:
+    if not jobs:
+        return []
+    if executor == "dask":
+        from trsplan.report.dask_executor import run_reports_dask
+
+        return run_reports_dask(jobs, workers=workers, scheduler=scheduler, on_result=on_result)
+    return run_reports(jobs, workers=workers, on_result=on_result)
+
+
+def _workbook(
+    out_dir: Path, region: str, codes: list[str], year: int, lang: str, data_key: str, force: bool
+) -> str:
+    """The indicator workbook, rewritten only when its inputs changed."""
+    path = out_dir / "indicators.xlsx"
+    geos = list(dict.fromkeys([region, *codes, *comparators(region), "norge"]))
+    key = incremental.digest(data_key, lang, ",".join(geos))
+    stamp = out_dir / "data" / "indicators.xlsx.key"
+    if not force and path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
+        return path.name
+    from trsplan.indicators.store import read_store
+
+    store = read_store(out_dir / "data" / "indicators.parquet")
+    name = write_workbook(store, path, geos, evaluation_years(year), lang).name
+    write_text(stamp, key + "\n")
+    return name
 
 
 def comparators(region: str) -> list[str]:
@@ -230,7 +420,9 @@ def write_manifest(build: BuildResult, snapshot: Snapshot, region: str, lang: st
             "synthetic": snapshot.synthetic,
             "checksums": snapshot.checksums(),
         },
-        "reports": [{**r.to_dict(), "status": "ok" if r.ok else "failed"} for r in build.results],
+        "duration_s": build.duration_s,
+        "summary": build.summary(),
+        "reports": [r.to_dict() for r in build.results],
     }
     path = build.out_dir / "manifest.json"
     write_text(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -266,12 +458,14 @@ def write_index(
     build: BuildResult, region: str, lang: str, status: pd.DataFrame | None = None
 ) -> Path:
     words = INDEX_TEXT[lang]
+    # one pass over the status frame, not one scan of it per report
+    by_geo = dict(tuple(status.groupby("geo_code", sort=False))) if status is not None else {}
     items = []
     for r in build.results:
         status_text = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
         geo = r.parameters.get("municipality", r.parameters.get("region"))
-        if status is not None and r.ok:
-            status_text += f" — {html.escape(goal_tally(status, str(geo), lang))}"
+        if str(geo) in by_geo and r.ok:
+            status_text += f" — {html.escape(goal_tally(by_geo[str(geo)], str(geo), lang))}"
         link = (
             f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
             if r.html

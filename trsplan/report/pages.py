@@ -6,10 +6,13 @@ Everything here only selects and words what the indicator store already holds.
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from trsplan import geography
 from trsplan.indicators.store import read_store, select, wide
 from trsplan.report.text import (
     DEMO_BANNER,
@@ -32,36 +35,135 @@ KEY_FIGURES = [
 ]
 
 
-def load_store(indicators_path: str = "") -> pd.DataFrame:
-    """The store written by ``trsplan report``; computed from the latest snapshot when no path."""
+@dataclass(frozen=True)
+class ReportRequest:
+    """What one report is about, resolved and checked once (by ``trsplan.report.build``).
+
+    The notebooks receive these fields as papermill parameters and trust them; run by hand with
+    the defaults, ``request`` resolves the empty ones the same way ``trsplan report`` does.
+    """
+
+    kind: str  # "region" or "municipality"
+    code: str
+    region: str
+    year: int
+    lang: str
+    name: str
+    members: tuple[str, ...]
+    data_dir: str  # folder with indicators.parquet, status.parquet and forecasts.parquet
+    snapshot_version: str
+
+
+def request(
+    *,
+    kind: str,
+    code: str,
+    region: str,
+    year: int = 0,
+    lang: str = "nb",
+    indicators_path: str = "",
+    snapshot_version: str = "",
+    name: str = "",
+    members: list[str] | None = None,
+) -> ReportRequest:
+    """The notebook's request: trusted when ``trsplan report`` resolved it, else resolved here."""
+    if not (indicators_path and year and name and members is not None):
+        from trsplan.report.build import resolve_request
+
+        return resolve_request(
+            kind=kind,
+            code=code,
+            region=region,
+            year=year or None,
+            lang=lang,
+            snapshot_version=snapshot_version or None,
+            indicators_path=indicators_path,
+        )
+    return ReportRequest(
+        kind=kind,
+        code=code,
+        region=region,
+        year=int(year),
+        lang=lang,
+        name=name,
+        members=tuple(members),
+        data_dir=str(Path(indicators_path).parent),
+        snapshot_version=snapshot_version,
+    )
+
+
+# Read once per kernel (a warm kernel runs many reports): keyed by the files' identity, so a
+# rewritten store is read again. Each frame keeps its row positions per geography, so a report's
+# rows are picked without scanning the whole store.
+_DATA_CACHE: dict[tuple, tuple[tuple[pd.DataFrame, dict[str, np.ndarray]], ...]] = {}
+DATA_FILES = ("indicators", "status", "forecasts")
+
+
+def _identity(folder: Path) -> tuple:
+    stats = [(folder / f"{n}.parquet").stat() for n in DATA_FILES]
+    return (str(folder.resolve()), *((s.st_mtime_ns, s.st_size) for s in stats))
+
+
+def _indexed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    return frame, frame.groupby("geo_code", observed=True, sort=False).indices
+
+
+def report_geos(req: ReportRequest) -> list[str]:
+    """The geographies a report shows: itself, the region's members, every region, the
+    comparator city regions (10 % commuting rule) and Norway."""
+    from trsplan.indicators.compute import COMMUTING_IDS
+
+    regions = [*geography.region_ids(), *COMMUTING_IDS]
+    return list(dict.fromkeys([req.code, *req.members, *regions, "norge"]))
+
+
+def _rows(indexed: tuple[pd.DataFrame, dict[str, np.ndarray]], geos: list[str]) -> pd.DataFrame:
+    frame, positions = indexed
+    picked = [positions[g] for g in geos if g in positions]
+    rows = np.sort(np.concatenate(picked)) if picked else np.array([], dtype=np.intp)
+    return frame.iloc[rows]
+
+
+def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The store, status and forecasts ``trsplan report`` wrote, cut to the report's geographies.
+
+    The rows kept are exactly those of ``report_geos`` in the files' order, so every selection
+    a report makes gives the same answer as on the whole files, only faster.
+    """
+    folder = Path(req.data_dir)
+    key = _identity(folder)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE.clear()
+        _DATA_CACHE[key] = (
+            _indexed(read_store(folder / "indicators.parquet")),
+            _indexed(pd.read_parquet(folder / "status.parquet")),
+            _indexed(pd.read_parquet(folder / "forecasts.parquet")),
+        )
+    geos = report_geos(req)
+    store, status, forecasts = (_rows(indexed, geos) for indexed in _DATA_CACHE[key])
+    return store, status, forecasts
+
+
+_CHECKSUMS: dict[str, dict[str, str]] = {}
+
+
+def snapshot_checksums(version: str) -> dict[str, str]:
+    """The snapshot's file checksums, read once per kernel and version."""
+    if version not in _CHECKSUMS:
+        from trsplan.snapshot import Snapshot
+
+        _CHECKSUMS[version] = Snapshot.open(version or None).checksums()
+    return _CHECKSUMS[version]
+
+
+def load_store(indicators_path: str = "", snapshot_version: str = "") -> pd.DataFrame:
+    """The store written by ``trsplan report``; computed from the snapshot when no path."""
     if indicators_path:
         return read_store(indicators_path)
     from trsplan.indicators.compute import compute_store
     from trsplan.snapshot.store import Snapshot
 
-    return compute_store(Snapshot.open())
-
-
-def load_evaluation(indicators_path: str, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Status and forecast frames written beside the store by ``trsplan report``; computed
-    from the store when absent (an analyst running the notebook by hand)."""
-    if indicators_path:
-        folder = Path(indicators_path).parent
-        status, forecasts = folder / "status.parquet", folder / "forecasts.parquet"
-        if status.is_file() and forecasts.is_file():
-            return pd.read_parquet(status), pd.read_parquet(forecasts)
-    from trsplan.evaluation.evaluate import evaluate
-
-    return evaluate(load_store(indicators_path), year)
-
-
-def report_year(store: pd.DataFrame, year: int) -> int:
-    years = sorted(store.loc[store["indicator_id"] == "population", "year"].unique().tolist())
-    if not year:
-        return int(years[-1])
-    if year not in years:
-        raise ValueError(f"year {year} is outside the data ({years[0]}–{years[-1]})")
-    return int(year)
+    return compute_store(Snapshot.open(snapshot_version or None))
 
 
 def check_geo(store: pd.DataFrame, geo_code: str) -> str:

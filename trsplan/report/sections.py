@@ -188,6 +188,11 @@ def comparator_ranking(store, geo_code, indicator_id) -> tuple[int, int, int] | 
     return int(ranks[own]), len(rows), latest
 
 
+# The ranking is the same in every municipality's report of a run: drawn once per kernel, keyed
+# by the rows it shows (so a different store can never reuse a stale figure).
+_COMPARATOR_CACHE: dict[tuple, str] = {}
+
+
 def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     """The city regions (and Norway) ranked on the indicator in the latest year with data.
 
@@ -198,6 +203,16 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     rows = _comparators(store, indicator_id)
     if rows.empty:
         return ""
+    content = pd.util.hash_pandas_object(rows[["geo_code", "year", "value", "unit"]], index=False)
+    key = (indicator_id, year, lang, geo_code if geo_code in regions else "", int(content.sum()))
+    if key not in _COMPARATOR_CACHE:
+        if len(_COMPARATOR_CACHE) > 256:
+            _COMPARATOR_CACHE.clear()
+        _COMPARATOR_CACHE[key] = _comparator_figure(store, rows, geo_code, indicator_id, lang)
+    return _COMPARATOR_CACHE[key]
+
+
+def _comparator_figure(store, rows, geo_code, indicator_id, lang) -> str:
     latest = int(rows["year"].max())
     latest_rows = rows[rows["year"] == latest]
     if len(latest_rows) < 3:
