@@ -204,15 +204,15 @@ def comparator_figure(store, geo_code, indicator_id, year, lang) -> str:
     if rows.empty:
         return ""
     content = pd.util.hash_pandas_object(rows[["geo_code", "year", "value", "unit"]], index=False)
-    key = (indicator_id, year, lang, geo_code if geo_code in regions else "", int(content.sum()))
+    key = (indicator_id, year, lang, own if own in COMMUTING_IDS else "", int(content.sum()))
     if key not in _COMPARATOR_CACHE:
         if len(_COMPARATOR_CACHE) > 256:
             _COMPARATOR_CACHE.clear()
-        _COMPARATOR_CACHE[key] = _comparator_figure(store, rows, geo_code, indicator_id, lang)
+        _COMPARATOR_CACHE[key] = _comparator_figure(store, rows, own, indicator_id, lang)
     return _COMPARATOR_CACHE[key]
 
 
-def _comparator_figure(store, rows, geo_code, indicator_id, lang) -> str:
+def _comparator_figure(store, rows, own, indicator_id, lang) -> str:
     latest = int(rows["year"].max())
     latest_rows = rows[rows["year"] == latest]
     if len(latest_rows) < 3:
