@@ -208,7 +208,7 @@ def legend(lang: str = "nb") -> list[tuple[str, str]]:
 
 
 class TargetLike(Protocol):
-    """What :func:`assess` reads from a target (``trsplan.targets.Target`` fits)."""
+    """What :func:`assess` reads from a target (``trsplan.evaluation.targets.Target`` fits)."""
 
     value: float | None
     deadline: int | None
@@ -293,7 +293,7 @@ def context(series: pd.Series | None = None, *, as_of: int | None = None) -> Ass
     """Status of an indicator the plan sets no target for: shown as context with its trend.
 
     The slope over the latest :data:`TREND_WINDOW` years is reported in the reason (when there
-    are :data:`trsplan.forecast.MIN_OBS` points), but nothing is judged met or missed.
+    are :data:`trsplan.evaluation.forecast.MIN_OBS` points), but nothing is judged met or missed.
     """
     y = pd.Series(dtype="float64") if series is None else fc.clean_series(series)[0]
     if as_of is not None:

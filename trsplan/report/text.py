@@ -284,18 +284,18 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "method_region": {
         "nb": "Regionens tall er summen av medlemskommunenes tall (delte kommuner med vekter), "
-        "aldri gjennomsnitt av rater. Status for hvert mål følger reglene i trsplan.status; "
+        "aldri gjennomsnitt av rater. Status for hvert mål følger reglene i trsplan.evaluation.status; "
         "framskrivinger er laget med statsmodels.",
         "en": "Regional figures are sums over member municipalities (split municipalities by "
         "weight), never averages of rates. Each goal's status follows the rules in "
-        "trsplan.status; forecasts are made with statsmodels.",
+        "trsplan.evaluation.status; forecasts are made with statsmodels.",
     },
     "method_municipality": {
         "nb": "Tall for tidligere år er omregnet til dagens kommunegrenser; delte kommuner er "
-        "fordelt med vekter. Status for hvert mål følger reglene i trsplan.status; "
+        "fordelt med vekter. Status for hvert mål følger reglene i trsplan.evaluation.status; "
         "framskrivinger er laget med statsmodels.",
         "en": "Earlier years are re-keyed to current municipal boundaries; split municipalities "
-        "are apportioned by weights. Each goal's status follows the rules in trsplan.status; "
+        "are apportioned by weights. Each goal's status follows the rules in trsplan.evaluation.status; "
         "forecasts are made with statsmodels.",
     },
     "goal_5_1_title": {

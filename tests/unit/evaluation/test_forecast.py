@@ -1,4 +1,4 @@
-"""Forecasts to a deadline and the probability of meeting a target (trsplan.forecast)."""
+"""Forecasts to a deadline and the probability of meeting a target (trsplan.evaluation.forecast)."""
 
 from __future__ import annotations
 

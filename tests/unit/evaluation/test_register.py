@@ -1,4 +1,4 @@
-"""The qualitative goals register (trsplan.register): template, import, storage, status."""
+"""The qualitative goals register (trsplan.evaluation.register): template, import, storage, status."""
 
 from __future__ import annotations
 

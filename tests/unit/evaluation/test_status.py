@@ -1,4 +1,4 @@
-"""The status rules (trsplan.status), tested at their edges."""
+"""The status rules (trsplan.evaluation.status), tested at their edges."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from trsplan.evaluation.status import Status
 
 @dataclasses.dataclass(frozen=True)
 class T:
-    """A target as trsplan.targets.Target has it (only the fields the rules read)."""
+    """A target as trsplan.evaluation.targets.Target has it (only the fields the rules read)."""
 
     value: float | None
     direction: str

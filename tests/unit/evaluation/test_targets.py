@@ -1,4 +1,4 @@
-"""Tests for trsplan.targets and the shipped data/targets.yaml."""
+"""Tests for trsplan.evaluation.targets and the shipped targets.yaml."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from trsplan.register import REGISTER_GOAL_IDS
-from trsplan.targets import load_targets
+from trsplan.evaluation.register import REGISTER_GOAL_IDS
+from trsplan.evaluation.targets import load_targets
 
 from trsplan.errors import IndicatorCatalogueError
 from trsplan.indicators import catalogue
