@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from trsplan.evaluation.register import REGISTER_GOAL_IDS
-from trsplan.evaluation.targets import load_targets
 
 from trsplan.errors import IndicatorCatalogueError
+from trsplan.evaluation.register import REGISTER_GOAL_IDS
+from trsplan.evaluation.targets import load_targets
 from trsplan.indicators import catalogue
 from trsplan.indicators.catalogue import table_columns
 from trsplan.indicators.compute import compute_store, store_indicator
