@@ -284,8 +284,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "method_region": {
         "nb": "Regionens tall er summen av medlemskommunenes tall (delte kommuner med vekter), "
-        "aldri gjennomsnitt av rater. Status for hvert mål følger reglene i trsplan.evaluation.status; "
-        "framskrivinger er laget med statsmodels.",
+        "aldri gjennomsnitt av rater. Status for hvert mål følger reglene i "
+        "trsplan.evaluation.status; framskrivinger er laget med statsmodels.",
         "en": "Regional figures are sums over member municipalities (split municipalities by "
         "weight), never averages of rates. Each goal's status follows the rules in "
         "trsplan.evaluation.status; forecasts are made with statsmodels.",
@@ -295,8 +295,8 @@ WORDS: dict[str, dict[str, str]] = {
         "fordelt med vekter. Status for hvert mål følger reglene i trsplan.evaluation.status; "
         "framskrivinger er laget med statsmodels.",
         "en": "Earlier years are re-keyed to current municipal boundaries; split municipalities "
-        "are apportioned by weights. Each goal's status follows the rules in trsplan.evaluation.status; "
-        "forecasts are made with statsmodels.",
+        "are apportioned by weights. Each goal's status follows the rules in "
+        "trsplan.evaluation.status; forecasts are made with statsmodels.",
     },
     "goal_5_1_title": {
         "nb": "Mål 5.1: årlig folketilvekst mot målet på 4 000",

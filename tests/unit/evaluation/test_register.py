@@ -1,4 +1,5 @@
-"""The qualitative goals register (trsplan.evaluation.register): template, import, storage, status."""
+"""The qualitative goals register (trsplan.evaluation.register): template, import, storage,
+status."""
 
 from __future__ import annotations
 
