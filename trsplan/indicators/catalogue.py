@@ -102,6 +102,8 @@ class IndicatorEntry(BaseModel):
     definition_en: _Text
     sources: tuple[_Text, ...] = Field(min_length=1)
     feeds: tuple[_Text, ...] = ()
+    #: When the producer computes it only from some inputs: the condition, in words.
+    only_when: _Text | None = None
     #: The line of the entry in the file (set by the loader).
     line: int = 0
 

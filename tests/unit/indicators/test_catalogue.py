@@ -47,6 +47,8 @@ def test_every_entry_has_a_producer(base_ids: pd.DataFrame) -> None:
     cat = catalogue.load_catalogue()
     targets = load_targets()
     for e in cat.entries:
+        if e.producer in catalogue.THEMES and e.only_when:
+            continue  # computed only from inputs the demo snapshot lacks (the entry says which)
         if e.producer in catalogue.THEMES:
             assert e.id in base_ids.index, f"{e.id}: {e.producer} does not produce it"
         elif e.alias_of:
