@@ -47,6 +47,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Two-digit numbers counties have had (01-20 before 2020; 30-59 since): 21-23 are Svalbard, Jan
+#: Mayen and the shelf (in the code list above), 24-29 and 60-99 are not counties (e.g. a
+#: counties' total "99"), so they are never summed as one.
+COUNTY_NUMBERS = re.compile(r"0[1-9]|1[0-9]|20|[3-5][0-9]")
 MUNICIPALITY = "municipality"
 COUNTY = "county"
 OTHER = "other"
@@ -109,8 +113,9 @@ def classify(raw: object) -> RegionCode:
 
     The list of non-municipal codes is looked up first (after stripping the prefix), so
     ``K-23`` is the continental shelf and ``K-21-22`` Svalbard og Jan Mayen; then an ``F-``
-    prefix or two digits make a county, up to four digits a municipality; anything else is
-    ``"other"``.
+    prefix or two digits make a county when the number is one a county has had
+    (:data:`COUNTY_NUMBERS`: 01-20, 30-59), up to four digits a municipality; anything else (a
+    counties' total "F-99", "F-Fastland") is ``"other"``.
     """
     raw_text = "" if raw is None else str(raw)
     code, prefix = strip_prefix(raw_text)
@@ -120,7 +125,9 @@ def classify(raw: object) -> RegionCode:
         return RegionCode(raw_text, code, str(row["kind"]), str(row["name"]))
     if code.isascii() and code.isdigit():
         if prefix == "F" or len(code) <= 2:
-            return RegionCode(raw_text, code.zfill(2), COUNTY)
+            county = code.zfill(2)
+            kind = COUNTY if COUNTY_NUMBERS.fullmatch(county) else OTHER
+            return RegionCode(raw_text, county, kind)
         if len(code) <= 4:
             return RegionCode(raw_text, code.zfill(4), MUNICIPALITY)
     return RegionCode(raw_text, code, OTHER)
