@@ -73,7 +73,7 @@ def _measure(name: str, folder: Path) -> dict[str, float]:
 
     from trsplan import geography
     from trsplan.indicators import technology
-    from trsplan.sources import brreg
+    from trsplan.sources import brreg_bulk as brreg
 
     before = _peak_rss_mb()
     start = time.perf_counter()
@@ -140,7 +140,7 @@ def _child(name: str, folder: Path) -> dict[str, float]:
 
 def _prepare(folder: Path) -> dict[str, float]:
     from trsplan.demo.register import write_register
-    from trsplan.sources.brreg import csv_to_parquet
+    from trsplan.sources.brreg_bulk import csv_to_parquet
 
     out = {}
     if not all((folder / f"{kind}.csv.gz").is_file() for kind in KINDS):

@@ -426,7 +426,7 @@ def brreg_extracts(snapshot: Snapshot) -> list[Extract]:
     ``brreg/<kind>_<YYYY-MM-DD>.parquet`` is the extract taken that day (``trsplan fetch`` keeps
     one per date, carried from version to version); ``brreg/<kind>.parquet`` / ``.csv.gz`` (older
     snapshots, the demo) is dated by its ``retrieved_at``. Only the columns counting needs are
-    read, types fixed (:func:`trsplan.sources.brreg.read_extract`); a CSV is converted first.
+    read, types fixed (:func:`trsplan.sources.brreg_bulk.read_extract`); a CSV is converted first.
     """
     found: dict[str, dict[str, object]] = {}
     for provenance in snapshot.files():
@@ -447,7 +447,7 @@ def brreg_extracts(snapshot: Snapshot) -> list[Extract]:
 
 
 def _read_extract(snapshot: Snapshot, name: str, kind: str):
-    from trsplan.sources.brreg import csv_to_parquet, read_extract
+    from trsplan.sources.brreg_bulk import csv_to_parquet, read_extract
 
     raw = snapshot.read_bytes("brreg", name)
     if name.endswith(".parquet"):

@@ -517,7 +517,7 @@ PLACE = {
 @dataclass(frozen=True)
 class Extract:
     """One bulk extract: the date it was taken and its units (pyarrow Tables as
-    :func:`trsplan.sources.brreg.read_extract` returns; ``underenheter`` may be None)."""
+    :func:`trsplan.sources.brreg_bulk.read_extract` returns; ``underenheter`` may be None)."""
 
     taken: str  # ISO date
     enheter: object

@@ -115,7 +115,7 @@ def test_employee_range_rules():
     assert out["employees_lower"].tolist() == [50, 1, 3, 10, 0, 7]
     assert out["employees"].tolist() == [50, 2.5, 3, 10, 0, 7]
     assert out["employees_upper"].tolist() == [50, 4, 3, 10, 4, 7]
-    # booleans and nullable integers as trsplan.sources.brreg.csv_to_parquet writes them
+    # booleans and nullable integers as trsplan.sources.brreg_bulk.csv_to_parquet writes them
     typed = UNITS.astype({"antallAnsatte": "Int64", "harRegistrertAntallAnsatte": "string"})
     typed["harRegistrertAntallAnsatte"] = typed["harRegistrertAntallAnsatte"] == "true"
     assert tech.employee_range(typed).equals(out)
