@@ -52,7 +52,7 @@ source tables; a ``per_industry`` id is stored as ``<id>:<industry code of 13470
   year, in that year's codes — for an unchanged municipality the same as
   :func:`trsplan.indicators.casework.rank_shortest`.
 - ``4``: every Enhetsregisteret extract of the snapshot, counted by
-  :func:`trsplan.indicators.technology.count_extracts`: companies at their business address,
+  :func:`trsplan.indicators.tech_extracts.count_extracts`: companies at their business address,
   employees at their underenheter' locations; a year with its own extract is measured, earlier
   years come from the nearest later extract and are marked ``estimate = "estimate (survivors
   only)"``. In the demo the extract holds only 21 municipalities, so Norway's count is theirs.
@@ -93,6 +93,7 @@ from trsplan.indicators import (
     industry,
     inputs,
     population,
+    tech_extracts,
     technology,
 )
 from trsplan.indicators.industry import aggregate_members
@@ -828,7 +829,7 @@ def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
     last = max(e.year for e in extracts)
     own = {e.year for e in extracts}
     years = sorted({y for y in ctx.years if y <= last} | (own & set(ctx.years)) or {last})
-    result = technology.count_extracts(
+    result = tech_extracts.count_extracts(
         extracts, years, definition, municipalities=geography.valid_codes
     )
     counts = result.counts
@@ -863,7 +864,7 @@ def _mark_estimates(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     """``estimate`` from the year's basis; doubling progress is an estimate also when its
     baseline year is."""
     basis = counts.drop_duplicates("year").set_index("year")["basis"]
-    estimated = basis[basis != technology.MEASURED]
+    estimated = basis[basis != tech_extracts.MEASURED]
     mark = rows["year"].map(estimated).astype("string")
     doubling = rows["indicator_id"].str.endswith("_doubling_progress").fillna(False)
     base = estimated.get(technology.BASELINE_YEAR)

@@ -45,7 +45,7 @@ import pandas as pd
 from trsplan import geography, regioncodes
 from trsplan.errors import SnapshotError, TrsplanError
 from trsplan.indicators.catalogue import table_columns as columns
-from trsplan.indicators.technology import Extract
+from trsplan.indicators.tech_extracts import Extract
 from trsplan.snapshot.store import Snapshot
 
 log = logging.getLogger(__name__)
