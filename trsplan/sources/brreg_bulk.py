@@ -44,30 +44,36 @@ __all__ = [
 
 KINDS = ("enheter", "underenheter")
 
+#: The columns both kinds start with.
+_UNIT_COLUMNS = (
+    "organisasjonsnummer",
+    "navn",
+    "organisasjonsform.kode",
+    "organisasjonsform.beskrivelse",
+    "naeringskode1.kode",
+    "naeringskode1.beskrivelse",
+    "harRegistrertAntallAnsatte",
+    "antallAnsatte",
+)
+
+
+def _address(prefix: str) -> tuple[str, ...]:
+    """An address object's columns (``forretningsadresse``, ``beliggenhetsadresse``)."""
+    fields = ("adresse", "poststed", "postnummer", "kommune", "kommunenummer", "land", "landkode")
+    return tuple(f"{prefix}.{field}" for field in fields)
+
+
 #: The bulk files' columns in the register's order (a file may have more or fewer: the reader
 #: needs only :data:`REQUIRED_COLUMNS`).
 BULK_COLUMNS: dict[str, tuple[str, ...]] = {
     "enheter": (
-        "organisasjonsnummer",
-        "navn",
-        "organisasjonsform.kode",
-        "organisasjonsform.beskrivelse",
-        "naeringskode1.kode",
-        "naeringskode1.beskrivelse",
-        "harRegistrertAntallAnsatte",
-        "antallAnsatte",
+        *_UNIT_COLUMNS,
         "hjemmeside",
         "postadresse.adresse",
         "postadresse.poststed",
         "postadresse.postnummer",
         "postadresse.kommunenummer",
-        "forretningsadresse.adresse",
-        "forretningsadresse.poststed",
-        "forretningsadresse.postnummer",
-        "forretningsadresse.kommune",
-        "forretningsadresse.kommunenummer",
-        "forretningsadresse.land",
-        "forretningsadresse.landkode",
+        *_address("forretningsadresse"),
         "institusjonellSektorkode.kode",
         "stiftelsesdato",
         "registreringsdatoEnhetsregisteret",
@@ -82,22 +88,9 @@ BULK_COLUMNS: dict[str, tuple[str, ...]] = {
         "slettedato",
     ),
     "underenheter": (
-        "organisasjonsnummer",
-        "navn",
-        "organisasjonsform.kode",
-        "organisasjonsform.beskrivelse",
-        "naeringskode1.kode",
-        "naeringskode1.beskrivelse",
-        "harRegistrertAntallAnsatte",
-        "antallAnsatte",
+        *_UNIT_COLUMNS,
         "overordnetEnhet",
-        "beliggenhetsadresse.adresse",
-        "beliggenhetsadresse.poststed",
-        "beliggenhetsadresse.postnummer",
-        "beliggenhetsadresse.kommune",
-        "beliggenhetsadresse.kommunenummer",
-        "beliggenhetsadresse.land",
-        "beliggenhetsadresse.landkode",
+        *_address("beliggenhetsadresse"),
         "oppstartsdato",
         "registreringsdatoEnhetsregisteret",
         "nedleggelsesdato",
