@@ -36,10 +36,7 @@ ENHET_COLUMNS = bulk_columns(
     "enheter",
     omit=(
         "hjemmeside",
-        "postadresse.adresse",
-        "postadresse.poststed",
-        "postadresse.postnummer",
-        "postadresse.kommunenummer",
+        "postadresse",
         "institusjonellSektorkode.kode",
         "registrertIMvaregisteret",
         "registrertIForetaksregisteret",

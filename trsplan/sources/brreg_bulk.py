@@ -127,12 +127,20 @@ def bulk_columns(
     kind: str, *, omit: Iterable[str] = (), only: Iterable[str] | None = None
 ) -> tuple[str, ...]:
     """:data:`BULK_COLUMNS` of ``kind`` in their order, less ``omit`` and, with ``only``, less
-    every column not in it (for a generator that writes part of the layout)."""
+    every column not in it (for a generator that writes part of the layout). An object name in
+    ``omit`` (``"postadresse"``) drops all its columns (``postadresse.*``)."""
+    layout = BULK_COLUMNS[check_kind(kind)]
     drop, keep = set(omit), None if only is None else set(only)
-    unknown = (drop | (keep or set())) - set(BULK_COLUMNS[check_kind(kind)])
+    known = set(layout) | {c.split(".")[0] for c in layout}
+    unknown = (drop | (keep or set())) - known
     if unknown:
         raise ValueError(f"not columns of the {kind} bulk layout: {sorted(unknown)}")
-    return tuple(c for c in BULK_COLUMNS[kind] if c not in drop and (keep is None or c in keep))
+
+    def kept(column: str) -> bool:
+        dropped = column in drop or column.split(".")[0] in drop
+        return not dropped and (keep is None or column in keep)
+
+    return tuple(c for c in layout if kept(c))
 
 
 #: The columns counting needs, per kind (a bulk file without one of them is refused).

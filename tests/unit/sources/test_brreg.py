@@ -365,3 +365,15 @@ def test_read_extract_selects_and_types_the_needed_columns(tmp_path, small_regis
     assert table.schema.field("antallAnsatte").type == pa.int64()
     assert table.schema.field("konkurs").type == pa.bool_()
     assert pa.types.is_dictionary(table.schema.field("forretningsadresse.kommunenummer").type)
+
+
+def test_bulk_columns_keep_the_layout_order_and_refuse_unknown_names():
+    # postadresse has four columns (adresse, poststed, postnummer, kommunenummer): 32 - 4 - 1
+    fewer = bulk_columns("enheter", omit=("postadresse", "hjemmeside"))
+    assert len(fewer) == 27 and not any(c.startswith("postadresse.") for c in fewer)
+    # ``only`` keeps the layout's order, not the order asked for
+    assert bulk_columns("underenheter", only=["slettedato", "navn"]) == ("navn", "slettedato")
+    with pytest.raises(ValueError, match="forretningsadresse.kommunenr"):
+        bulk_columns("enheter", omit=["forretningsadresse.kommunenr"])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        bulk_columns("foretak")
