@@ -72,20 +72,20 @@ def _measure(name: str, folder: Path) -> dict[str, float]:
     import pyarrow.parquet as pq
 
     from trsplan import geography
-    from trsplan.indicators import technology
-    from trsplan.sources import brreg
+    from trsplan.indicators import tech_extracts, technology
+    from trsplan.sources import brreg_bulk as brreg
 
     before = _peak_rss_mb()
     start = time.perf_counter()
     cpu = time.process_time()
     rows = 0
     if name == "pipeline":
-        rows = _count(folder, brreg, technology, geography)
+        rows = _count(folder, brreg, tech_extracts, technology, geography)
     elif name == "from_csv":
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             for kind in KINDS:
                 brreg.csv_to_parquet(folder / f"{kind}.csv.gz", Path(tmp) / f"{kind}.parquet", kind)
-            rows = _count(Path(tmp), brreg, technology, geography)
+            rows = _count(Path(tmp), brreg, tech_extracts, technology, geography)
     elif name == "parquet_read_all":
         rows = sum(pq.read_table(folder / f"{kind}.parquet").num_rows for kind in KINDS)
     elif name == "parquet_read_needed":
@@ -112,10 +112,10 @@ def _measure(name: str, folder: Path) -> dict[str, float]:
     }
 
 
-def _count(folder: Path, brreg, technology, geography) -> int:
+def _count(folder: Path, brreg, tech_extracts, technology, geography) -> int:
     tables = {kind: brreg.read_extract(folder / f"{kind}.parquet", kind) for kind in KINDS}
-    extract = technology.Extract(EXTRACT, tables["enheter"], tables["underenheter"])
-    result = technology.count_extracts(
+    extract = tech_extracts.Extract(EXTRACT, tables["enheter"], tables["underenheter"])
+    result = tech_extracts.count_extracts(
         [extract],
         range(FIRST_YEAR, int(EXTRACT[:4]) + 1),
         technology.tech_definition(),
@@ -140,7 +140,7 @@ def _child(name: str, folder: Path) -> dict[str, float]:
 
 def _prepare(folder: Path) -> dict[str, float]:
     from trsplan.demo.register import write_register
-    from trsplan.sources.brreg import csv_to_parquet
+    from trsplan.sources.brreg_bulk import csv_to_parquet
 
     out = {}
     if not all((folder / f"{kind}.csv.gz").is_file() for kind in KINDS):

@@ -8,9 +8,8 @@ call (``run_fetch``, ``write_template``, ``import_register``) return values and 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -28,7 +27,7 @@ from trsplan.paths import register_dir, snapshot_root
 from trsplan.report.register_template import write_template
 from trsplan.snapshot.fetch import FetchResult, run_fetch
 from trsplan.snapshot.store import list_versions
-from trsplan.sources.http import FetchError, HttpClient, Offline, origin
+from trsplan.sources.http import FetchError, Offline, origin
 
 
 def _summary(result: FetchResult, console: Console) -> None:
@@ -92,17 +91,10 @@ def _kept(root: Path) -> str:
 
 
 def fetch_command(
-    only: Sequence[str] | None = None,
-    tables: Sequence[str] | None = None,
-    root: Path | None = None,
-    today: date | None = None,
-    console: Console | None = None,
-    *,
-    http: HttpClient | None = None,
-    download_dir: Path | None = None,
-    geography_dir: Path | None = None,
+    *, root: Path | None = None, console: Console | None = None, **options: Any
 ) -> int:
-    """``trsplan fetch``: run, print a summary (stdout) or a one-line error (stderr); exit code.
+    """``trsplan fetch``: :func:`~trsplan.snapshot.fetch.run_fetch` (``options`` are its keyword
+    arguments), then a summary (stdout) or a one-line error (stderr); the exit code.
 
     0 fetched (or nothing changed); 1 a source or catalogue error; 2 bad arguments; 3 offline;
     130 interrupted.
@@ -110,44 +102,27 @@ def fetch_command(
     out = console or Console()
     err = Console(stderr=True) if console is None else console
     root = Path(root) if root is not None else snapshot_root()
-    try:
-        result = run_fetch(
-            only,
-            tables,
-            root,
-            today,
-            err,
-            http=http,
-            download_dir=download_dir,
-            geography_dir=geography_dir,
+
+    def fail(message: str, code: int) -> int:
+        err.print(
+            f"trsplan fetch: {message}; {_kept(root)}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
         )
+        return code
+
+    try:
+        result = run_fetch(root=root, console=err, **options)
     except Offline as exc:
         where = origin(exc.url) if exc.url else "the data sources"
-        err.print(
-            f"trsplan fetch: no network (could not reach {where}); {_kept(root)}",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-        return 3
+        return fail(f"no network (could not reach {where})", 3)
     except FetchError as exc:
-        err.print(
-            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
-        )
-        return 2
+        return fail(str(exc), 2)
     except TrsplanError as exc:
-        err.print(
-            f"trsplan fetch: {exc}; {_kept(root)}", highlight=False, soft_wrap=True, markup=False
-        )
-        return 1
+        return fail(str(exc), 1)
     except KeyboardInterrupt:
-        err.print(
-            f"trsplan fetch: interrupted; {_kept(root)}",
-            highlight=False,
-            soft_wrap=True,
-            markup=False,
-        )
-        return 130
+        return fail("interrupted", 130)
     _summary(result, out)
     return 0
 

@@ -13,9 +13,10 @@ carried in the error's context and joined to pydantic's ``loc`` by :func:`error_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import Field, StringConstraints
 from pydantic_core import ErrorDetails, PydanticCustomError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -23,6 +24,7 @@ __all__ = [
     "DuplicateKeyError",
     "MarkedDict",
     "MarkedList",
+    "Text",
     "YamlSyntaxError",
     "error_loc",
     "field_error",
@@ -31,6 +33,10 @@ __all__ = [
     "node_at",
     "raw_float",
 ]
+
+
+#: A non-empty text field (surrounding white space dropped; a number is not taken as text).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(strict=True)]
 
 
 class MarkedDict(dict):

@@ -1125,3 +1125,12 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.t += max(0.0, seconds)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released): a connection to it is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port

@@ -17,6 +17,7 @@ import pandas as pd
 
 from trsplan import geography, paths
 from trsplan.demo.common import RETRIEVED_AT, round_half_up
+from trsplan.sources.brreg_bulk import BULK_COLUMNS, bulk_columns
 
 __all__ = [
     "BRREG_FILES",
@@ -30,51 +31,21 @@ __all__ = [
 BRREG_LICENCE = "NLOD 2.0 (synthetic demo data in the layout of Brønnøysundregistrene's extract)"
 BRREG_BASE = "https://data.brreg.no/enhetsregisteret/api"
 BRREG_FILES = ("enheter.csv.gz", "underenheter.csv.gz")
-ENHET_COLUMNS = (
-    "organisasjonsnummer",
-    "navn",
-    "organisasjonsform.kode",
-    "organisasjonsform.beskrivelse",
-    "naeringskode1.kode",
-    "naeringskode1.beskrivelse",
-    "harRegistrertAntallAnsatte",
-    "antallAnsatte",
-    "forretningsadresse.adresse",
-    "forretningsadresse.poststed",
-    "forretningsadresse.postnummer",
-    "forretningsadresse.kommune",
-    "forretningsadresse.kommunenummer",
-    "forretningsadresse.land",
-    "forretningsadresse.landkode",
-    "stiftelsesdato",
-    "registreringsdatoEnhetsregisteret",
-    "konkurs",
-    "konkursdato",
-    "underAvvikling",
-    "slettedato",
+#: The bulk layout less what the demo does not simulate (postal address, other registers).
+ENHET_COLUMNS = bulk_columns(
+    "enheter",
+    omit=(
+        "hjemmeside",
+        "postadresse",
+        "institusjonellSektorkode.kode",
+        "registrertIMvaregisteret",
+        "registrertIForetaksregisteret",
+        "underAvviklingDato",
+        "underTvangsavviklingEllerTvangsopplosning",
+        "maalform",
+    ),
 )
-UNDERENHET_COLUMNS = (
-    "organisasjonsnummer",
-    "navn",
-    "organisasjonsform.kode",
-    "organisasjonsform.beskrivelse",
-    "naeringskode1.kode",
-    "naeringskode1.beskrivelse",
-    "harRegistrertAntallAnsatte",
-    "antallAnsatte",
-    "overordnetEnhet",
-    "beliggenhetsadresse.adresse",
-    "beliggenhetsadresse.poststed",
-    "beliggenhetsadresse.postnummer",
-    "beliggenhetsadresse.kommune",
-    "beliggenhetsadresse.kommunenummer",
-    "beliggenhetsadresse.land",
-    "beliggenhetsadresse.landkode",
-    "oppstartsdato",
-    "registreringsdatoEnhetsregisteret",
-    "nedleggelsesdato",
-    "slettedato",
-)
+UNDERENHET_COLUMNS = BULK_COLUMNS["underenheter"]
 
 
 def _date(ordinal: np.ndarray) -> np.ndarray:

@@ -96,7 +96,7 @@ Brønnøysund extract (``brreg/enheter.csv.gz``; ``brreg/underenheter.csv.gz``)
   hundred to about 1,000 companies with roughly 8,000-15,000 employees (the region's curated
   Impello count: 592 companies / 11,695 employees in 2016, ANCHORS.md §4.1).
 - The real ``trsplan fetch`` stores Brreg extracts as ``<kind>.parquet``; the demo keeps the
-  downloaded form (``<kind>.csv.gz``), which ``trsplan.sources.brreg.csv_to_parquet`` converts.
+  downloaded form (``<kind>.csv.gz``), which ``trsplan.sources.brreg_bulk.csv_to_parquet`` converts.
 
 **Size.** Over 500 lines on purpose: one simulation of the labour market (residents, jobs,
 commuting, industries, firms) whose stages share the ``Labour`` arrays and random streams; the

@@ -31,67 +31,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from trsplan.fileio import atomic_path
+from trsplan.sources.brreg_bulk import BULK_COLUMNS
 
 FULL_ENHETER = 1_100_000
 FULL_UNDERENHETER = 600_000
 SN2025_FROM = date(2025, 1, 1)
 
-ENHET_COLUMNS = [
-    "organisasjonsnummer",
-    "navn",
-    "organisasjonsform.kode",
-    "organisasjonsform.beskrivelse",
-    "naeringskode1.kode",
-    "naeringskode1.beskrivelse",
-    "harRegistrertAntallAnsatte",
-    "antallAnsatte",
-    "hjemmeside",
-    "postadresse.adresse",
-    "postadresse.poststed",
-    "postadresse.postnummer",
-    "postadresse.kommunenummer",
-    "forretningsadresse.adresse",
-    "forretningsadresse.poststed",
-    "forretningsadresse.postnummer",
-    "forretningsadresse.kommune",
-    "forretningsadresse.kommunenummer",
-    "forretningsadresse.land",
-    "forretningsadresse.landkode",
-    "institusjonellSektorkode.kode",
-    "stiftelsesdato",
-    "registreringsdatoEnhetsregisteret",
-    "registrertIMvaregisteret",
-    "registrertIForetaksregisteret",
-    "konkurs",
-    "konkursdato",
-    "underAvvikling",
-    "underAvviklingDato",
-    "underTvangsavviklingEllerTvangsopplosning",
-    "maalform",
-    "slettedato",
-]
-UNDERENHET_COLUMNS = [
-    "organisasjonsnummer",
-    "navn",
-    "organisasjonsform.kode",
-    "organisasjonsform.beskrivelse",
-    "naeringskode1.kode",
-    "naeringskode1.beskrivelse",
-    "harRegistrertAntallAnsatte",
-    "antallAnsatte",
-    "overordnetEnhet",
-    "beliggenhetsadresse.adresse",
-    "beliggenhetsadresse.poststed",
-    "beliggenhetsadresse.postnummer",
-    "beliggenhetsadresse.kommune",
-    "beliggenhetsadresse.kommunenummer",
-    "beliggenhetsadresse.land",
-    "beliggenhetsadresse.landkode",
-    "oppstartsdato",
-    "registreringsdatoEnhetsregisteret",
-    "nedleggelsesdato",
-    "slettedato",
-]
+ENHET_COLUMNS = list(BULK_COLUMNS["enheter"])
+UNDERENHET_COLUMNS = list(BULK_COLUMNS["underenheter"])
 
 FORMS = {  # code: (description, share)
     "ENK": ("Enkeltpersonforetak", 0.36),

@@ -52,7 +52,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     ValidationInfo,
     model_validator,
@@ -60,10 +59,12 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from trsplan.errors import TargetsFileError
+from trsplan.indicators.catalogue import UNITS as CATALOGUE_UNITS
 from trsplan.indicators.catalogue import Catalogue, IndicatorEntry, load_catalogue
 from trsplan.paths import targets_path
 from trsplan.yamlschema import (
     DuplicateKeyError,
+    Text,
     YamlSyntaxError,
     error_loc,
     field_error,
@@ -102,18 +103,8 @@ DIRECTIONS: tuple[str, ...] = (
 )
 #: Directions that compare with a number; the others are trend or ranking goals with value null.
 NUMERIC_DIRECTIONS: tuple[str, ...] = ("at_least", "at_most")
-UNITS: tuple[str, ...] = (
-    "persons",
-    "companies",
-    "count",
-    "ratio",
-    "percent",
-    "days",
-    "percentile",
-    "rank",
-    "per_1000",
-    "index",
-)
+#: A target's units: the catalogue's, less those of indicators no target is set in.
+UNITS: tuple[str, ...] = tuple(u for u in CATALOGUE_UNITS if u not in ("boolean", "NOK million"))
 BASES: tuple[str, ...] = ("level", "ratio_to_baseline", "cumulative_since_baseline")
 LEVELS: tuple[str, ...] = ("overall", "main", "sub")
 _LEVEL_NAMES = {"overall": "the overall goal", "main": "a main goal", "sub": "a sub-goal"}
@@ -355,7 +346,6 @@ def _ident(value: object) -> object:
 
 
 _Id = Annotated[str, BeforeValidator(_ident)]
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(strict=True)]
 _Year = Annotated[int, Field(strict=True, ge=YEAR_MIN, le=YEAR_MAX)]
 _Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
@@ -365,9 +355,9 @@ class _Model(BaseModel):
 
 
 class _OperationalisationModel(_Model):
-    plan_words: _Text
-    reading_nb: _Text
-    reading_en: _Text
+    plan_words: Text
+    reading_nb: Text
+    reading_en: Text
 
 
 class _TargetModel(_Model):
@@ -378,8 +368,8 @@ class _TargetModel(_Model):
     direction: Literal[DIRECTIONS]  # type: ignore[valid-type]
     basis: Literal[BASES] = "level"  # type: ignore[valid-type]
     baseline_year: _Year | None = None
-    comparison: _Text | None = None
-    note: _Text | None = None
+    comparison: Text | None = None
+    note: Text | None = None
     operationalisation: _OperationalisationModel | None = None
 
     @model_validator(mode="after")
@@ -415,16 +405,16 @@ class _GoalModel(_Model):
     id: _Id
     parent: _Id | None
     level: Literal[LEVELS]  # type: ignore[valid-type]
-    text_nb: _Text
-    text_en: _Text
+    text_nb: Text
+    text_en: Text
     kind: Literal[KINDS]  # type: ignore[valid-type]
     indicator: _Id | None
     other_indicators: list[_Id] | None = None
     targets: list[_TargetModel] | None = None
-    theme_nb: _Text | None = None
-    theme_en: _Text | None = None
-    later_wording_nb: _Text | None = None
-    note: _Text | None = None
+    theme_nb: Text | None = None
+    theme_en: Text | None = None
+    later_wording_nb: Text | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> _GoalModel:
@@ -491,10 +481,10 @@ class _SourceModel(BaseModel):
     #: Further descriptive fields (document, later_wordings, note …) are kept as details.
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    title: _Text
+    title: Text
     adopted: dt.date
-    adopted_by: _Text
-    municipalities: list[_Text] | None = None
+    adopted_by: Text
+    municipalities: list[Text] | None = None
 
 
 class _FileModel(_Model):

@@ -33,8 +33,7 @@ import statsmodels.api as sm
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import catalogue, population
-
-MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
+from trsplan.indicators.membership import MEMBER_COLUMNS
 
 #: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
 MEASURES: dict[str, tuple[str, str]] = catalogue.measures("attractiveness")

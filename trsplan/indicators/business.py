@@ -39,9 +39,8 @@ import yaml
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import catalogue, population
+from trsplan.indicators.membership import MEMBER_COLUMNS
 from trsplan.paths import definitions_dir
-
-MEMBER_COLUMNS = ["geo_code", "year", "code", "weight"]
 
 #: indicator id -> (goal id, unit), from the indicator catalogue (data/indicators.yaml)
 MEASURES: dict[str, tuple[str, str]] = catalogue.measures("business")

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic import model_validator as _model_validator
 
 from trsplan.errors import IndicatorCatalogueError
@@ -24,6 +24,7 @@ from trsplan.paths import static_dir
 from trsplan.sources import catalogue as table_catalogue
 from trsplan.yamlschema import (
     DuplicateKeyError,
+    Text,
     YamlSyntaxError,
     error_loc,
     field_error,
@@ -80,30 +81,28 @@ UNITS = (
 )
 GEO_LEVELS = ("municipality", "region", "country")
 
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), Field(strict=True)]
-
 
 class IndicatorEntry(BaseModel):
     """One indicator id of the catalogue (fields: see ``trsplan/data/indicators.yaml``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: _Text
-    goal: _Text
+    id: Text
+    goal: Text
     unit: Literal[UNITS]  # type: ignore[valid-type]
     producer: Literal[PRODUCERS] | None = None  # type: ignore[valid-type]
-    alias_of: _Text | None = None
-    evaluated_as: _Text | None = None
+    alias_of: Text | None = None
+    evaluated_as: Text | None = None
     per_industry: bool = False
     levels: tuple[Literal[GEO_LEVELS], ...] = GEO_LEVELS  # type: ignore[valid-type]
-    label_nb: _Text
-    label_en: _Text
-    definition_nb: _Text
-    definition_en: _Text
-    sources: tuple[_Text, ...] = Field(min_length=1)
-    feeds: tuple[_Text, ...] = ()
+    label_nb: Text
+    label_en: Text
+    definition_nb: Text
+    definition_en: Text
+    sources: tuple[Text, ...] = Field(min_length=1)
+    feeds: tuple[Text, ...] = ()
     #: When the producer computes it only from some inputs: the condition, in words.
-    only_when: _Text | None = None
+    only_when: Text | None = None
     #: The line of the entry in the file (set by the loader).
     line: int = 0
 
@@ -132,7 +131,7 @@ class IndicatorEntry(BaseModel):
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: _Text
+    version: Text
     indicators: list[IndicatorEntry] = Field(min_length=1)
 
 

@@ -18,7 +18,7 @@ Geographies
   Never an average of rates.
 - Tables on one code vintage for every year (13470 on today's borders, the Brønnøysund extract
   in the codes of the day it was taken) are summed over the regions expressed in that vintage
-  (:func:`trsplan.indicators.inputs.vintage_members`). A region defined by its members of each
+  (:func:`trsplan.indicators.membership.vintage_members`). A region defined by its members of each
   year is a whole number of today's municipalities only from 2020 (Orkland and Indre Fosen hold
   former non-members), so ``trondheimsregionen``'s figures from those sources start in 2020;
   ``trondheimsregionen-2020`` has every year.
@@ -52,7 +52,7 @@ source tables; a ``per_industry`` id is stored as ``<id>:<industry code of 13470
   year, in that year's codes — for an unchanged municipality the same as
   :func:`trsplan.indicators.casework.rank_shortest`.
 - ``4``: every Enhetsregisteret extract of the snapshot, counted by
-  :func:`trsplan.indicators.technology.count_extracts`: companies at their business address,
+  :func:`trsplan.indicators.tech_extracts.count_extracts`: companies at their business address,
   employees at their underenheter' locations; a year with its own extract is measured, earlier
   years come from the nearest later extract and are marked ``estimate = "estimate (survivors
   only)"``. In the demo the extract holds only 21 municipalities, so Norway's count is theirs.
@@ -92,7 +92,9 @@ from trsplan.indicators import (
     immigration,
     industry,
     inputs,
+    membership,
     population,
+    tech_extracts,
     technology,
 )
 from trsplan.indicators.industry import aggregate_members
@@ -201,7 +203,9 @@ def compute_store(
         muni=muni,
         municipal=municipal,
         regions=regions,
-        members=pd.concat([inputs.municipal_members(years, to_year), members], ignore_index=True),
+        members=pd.concat(
+            [membership.municipal_members(years, to_year), members], ignore_index=True
+        ),
         functional=functional,
     )
     for theme in THEMES:
@@ -276,7 +280,7 @@ def functional_members(snapshot: Snapshot, years: Sequence[int], to_year: int) -
     if t08536 is not None:
         employed = inputs.employment_totals(t08536)[["code", "year", "employed_residents"]]
         totals = _aggregate(
-            employed, inputs.municipal_members(list(years), to_year), ["employed_residents"]
+            employed, membership.municipal_members(list(years), to_year), ["employed_residents"]
         )
     return commuting.commuting_region_members(
         keyed, COMMUTING_REGIONS, COMMUTING_THRESHOLD, totals, years
@@ -298,7 +302,7 @@ def _in_year_codes(functional: pd.DataFrame, years: Sequence[int], to_year: int)
     """Members in ``to_year`` codes → the codes of each year that make them up (weighted)."""
     if functional.empty:
         return functional
-    parts = inputs.municipal_members(list(years), to_year).rename(
+    parts = membership.municipal_members(list(years), to_year).rename(
         columns={"geo_code": "_today", "weight": "_w"}
     )
     joined = functional.rename(columns={"code": "_today"}).merge(
@@ -333,7 +337,7 @@ class _Context:
     def vintage_members(self, vintage: int) -> pd.DataFrame:
         """Members for a table on the codes of ``vintage`` (cached)."""
         if vintage not in self._vintage:
-            frame = inputs.vintage_members(self.region_ids, self.years, vintage, self.to_year)
+            frame = membership.vintage_members(self.region_ids, self.years, vintage, self.to_year)
             if vintage == self.to_year and not self.functional.empty:
                 frame = pd.concat([frame, self.functional], ignore_index=True)
             self._vintage[vintage] = frame
@@ -474,7 +478,7 @@ def _goal_h(ctx: _Context) -> list[pd.DataFrame]:
     if t13470 is not None:
         jobs = ctx.note(inputs.employment_by_industry(t13470))
         vintage = jobs.attrs["vintage"]
-        counties = inputs.county_of_codes(
+        counties = membership.county_of_codes(
             jobs["code"].unique(), sorted(jobs["year"].unique()), vintage, ctx.muni
         )
         methods["employment"] = (jobs, counties, ctx.vintage_members(vintage))
@@ -828,7 +832,7 @@ def _goal_4(ctx: _Context) -> list[pd.DataFrame]:
     last = max(e.year for e in extracts)
     own = {e.year for e in extracts}
     years = sorted({y for y in ctx.years if y <= last} | (own & set(ctx.years)) or {last})
-    result = technology.count_extracts(
+    result = tech_extracts.count_extracts(
         extracts, years, definition, municipalities=geography.valid_codes
     )
     counts = result.counts
@@ -863,7 +867,7 @@ def _mark_estimates(rows: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
     """``estimate`` from the year's basis; doubling progress is an estimate also when its
     baseline year is."""
     basis = counts.drop_duplicates("year").set_index("year")["basis"]
-    estimated = basis[basis != technology.MEASURED]
+    estimated = basis[basis != tech_extracts.MEASURED]
     mark = rows["year"].map(estimated).astype("string")
     doubling = rows["indicator_id"].str.endswith("_doubling_progress").fillna(False)
     base = estimated.get(technology.BASELINE_YEAR)

@@ -20,6 +20,7 @@ import pandas as pd
 from trsplan import geography, regioncodes
 from trsplan.indicators import catalogue
 from trsplan.indicators.catalogue import table_columns
+from trsplan.indicators.membership import MEMBER_COLUMNS, members_frame
 
 # ContentsCode -> column maps: the ``columns:`` of data/catalogue/statbank_tables.yaml. 06913's
 # components are flows during the year; in- and out-migration there count every move across the
@@ -141,9 +142,7 @@ def membership(region_ids: list[str], years: list[int]) -> pd.DataFrame:
         for year in years
         for code, weight in geography.member_weights(rid, year).items()
     ]
-    return pd.DataFrame(rows, columns=["geo_code", "year", "code", "weight"]).astype(
-        {"geo_code": "string", "code": "string", "year": "int64", "weight": "float64"}
-    )
+    return members_frame(pd.DataFrame(rows, columns=MEMBER_COLUMNS))
 
 
 def aggregate(frame: pd.DataFrame, members: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -225,7 +225,8 @@ def _fetch_brreg(
         TransferSpeedColumn,
     )
 
-    from trsplan.sources.brreg import BRREG_LICENCE, KINDS, BrregClient, csv_to_parquet
+    from trsplan.sources.brreg import BRREG_LICENCE, BrregClient
+    from trsplan.sources.brreg_bulk import KINDS, csv_to_parquet
 
     client = BrregClient(http=http)
     taken = today.isoformat()
@@ -268,7 +269,7 @@ def _fetch_brreg(
                 url=download.url,
                 query={
                     "download": download.url,
-                    "format": "csv (gzip), converted to Parquet by trsplan.sources.brreg",
+                    "format": "csv (gzip), converted to Parquet by trsplan.sources.brreg_bulk",
                     "source_sha256": download.sha256,
                     "source_bytes": download.bytes,
                     "etag": download.etag,

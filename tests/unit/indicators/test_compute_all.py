@@ -9,7 +9,7 @@ import pytest
 
 from trsplan import geography
 from trsplan.evaluation.targets import load_targets
-from trsplan.indicators import compute, inputs
+from trsplan.indicators import compute, inputs, membership
 from trsplan.indicators.store import STORE_COLUMNS
 from trsplan.snapshot.store import Snapshot
 
@@ -315,7 +315,7 @@ def test_inputs_drop_invalid_codes_and_keep_missing_cells():
 
 
 def test_vintage_members_express_regions_in_one_code_vintage():
-    members = inputs.vintage_members([REGION, FIXED, NORWAY], range(2015, 2026), 2024, 2026)
+    members = membership.vintage_members([REGION, FIXED, NORWAY], range(2015, 2026), 2024, 2026)
     years = members.groupby("geo_code")["year"].unique()
     assert sorted(years[REGION]) == list(range(2020, 2026))  # whole 2024 municipalities only
     assert sorted(years[FIXED]) == list(range(2015, 2026))

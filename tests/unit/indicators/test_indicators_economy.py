@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from frames import value_at
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import economy
@@ -44,26 +45,18 @@ BASE = pd.DataFrame(
 MEMBERS = pd.DataFrame({"geo_code": ["r", "r"], "code": ["1601", "1714"], "weight": [1.0, 1.0]})
 
 
-def _value(frame: pd.DataFrame, col: str, **keys: object) -> float:
-    mask = pd.Series(True, index=frame.index)
-    for key, value in keys.items():
-        mask &= frame[key] == value
-    assert mask.sum() == 1, keys
-    return float(frame.loc[mask, col].iloc[0])
-
-
 def test_harmonise_counties_sums_16_and_17_before_2018():
     out = economy.harmonise_counties(COUNTY_VA, ["value_added"])
     assert out["county"].tolist() == ["50", "50"]
-    assert _value(out, "value_added", industry="A") == 1200  # 1000 + 200; 9999 ignored
-    assert _value(out, "value_added", industry="B") == 800  # 500 + 300
+    assert value_at(out, "value_added", industry="A") == 1200  # 1000 + 200; 9999 ignored
+    assert value_at(out, "value_added", industry="B") == 800  # 500 + 300
 
 
 def test_harmonise_counties_missing_part_is_nan_not_partial():
     va = COUNTY_VA[~((COUNTY_VA["county"] == "17") & (COUNTY_VA["industry"] == "B"))]
     out = economy.harmonise_counties(va, ["value_added"])
-    assert _value(out, "value_added", industry="A") == 1200
-    assert math.isnan(_value(out, "value_added", industry="B"))  # 17 B absent -> not 500
+    assert value_at(out, "value_added", industry="A") == 1200
+    assert math.isnan(value_at(out, "value_added", industry="B"))  # 17 B absent -> not 500
 
 
 def test_harmonise_counties_uses_50_from_2018():
@@ -82,9 +75,9 @@ def test_harmonise_counties_uses_50_from_2018():
 def test_apportion_by_employment_two_counties_two_industries():
     out = economy.apportion_value_added(COUNTY_VA, BASE, None, "employment")
     assert set(out["county"]) == {"50"}
-    assert _value(out, "value_added", code="1601", industry="A") == pytest.approx(720)  # .6·1200
-    assert _value(out, "value_added", code="1602", industry="B") == pytest.approx(80)  # .1·800
-    assert _value(out, "value_added", code="1714", industry="B") == pytest.approx(480)  # .6·800
+    assert value_at(out, "value_added", code="1601", industry="A") == pytest.approx(720)  # .6·1200
+    assert value_at(out, "value_added", code="1602", industry="B") == pytest.approx(80)  # .1·800
+    assert value_at(out, "value_added", code="1714", industry="B") == pytest.approx(480)  # .6·800
     # shares of a county sum to 1, so the county's VA is fully distributed
     assert out.groupby("industry")["value_added"].sum().tolist() == pytest.approx([1200, 800])
 
@@ -93,8 +86,8 @@ def test_apportion_within_historical_counties_with_an_empty_map():
     empty = economy.COUNTY_MAP.iloc[0:0]
     out = economy.apportion_value_added(COUNTY_VA, BASE, None, "employment", county_map=empty)
     # 1601 A within 16: 60 / (60 + 20) × 1000 = 750; 1714 A alone in 17: 200
-    assert _value(out, "value_added", code="1601", industry="A") == pytest.approx(750)
-    assert _value(out, "value_added", code="1714", industry="A") == pytest.approx(200)
+    assert value_at(out, "value_added", code="1601", industry="A") == pytest.approx(750)
+    assert value_at(out, "value_added", code="1714", industry="A") == pytest.approx(200)
 
 
 def test_apportion_keeps_counties_apart_in_2020():
@@ -119,9 +112,9 @@ def test_apportion_keeps_counties_apart_in_2020():
         {"code": ["5001", "5028", "1804"], "year": [2020] * 3, "county": ["F-50", "50", "18"]}
     )
     out = economy.apportion_value_added(va, base, cmap, "employment")
-    assert _value(out, "value_added", code="5001") == pytest.approx(750)
-    assert _value(out, "value_added", code="5028") == pytest.approx(250)
-    assert _value(out, "value_added", code="1804") == pytest.approx(400)
+    assert value_at(out, "value_added", code="5001") == pytest.approx(750)
+    assert value_at(out, "value_added", code="5028") == pytest.approx(250)
+    assert value_at(out, "value_added", code="1804") == pytest.approx(400)
 
 
 def test_regional_value_added_both_methods():
@@ -138,7 +131,7 @@ def test_suppressed_employment_is_not_apportioned_and_flags_the_total():
     muni = economy.apportion_value_added(COUNTY_VA, base, None, "employment")
     # the county key total of B is unknown -> every municipality's B is NaN, A unaffected
     assert muni.loc[muni["industry"] == "B", "value_added"].isna().all()
-    assert _value(muni, "value_added", code="1601", industry="A") == pytest.approx(720)
+    assert value_at(muni, "value_added", code="1601", industry="A") == pytest.approx(720)
     out = economy.regional_value_added(COUNTY_VA, base, None, MEMBERS, methods=["employment"])
     row = out.iloc[0]
     assert math.isnan(row["value_added_employment"])  # never A only
@@ -160,8 +153,8 @@ def test_published_county_key_keeps_unsuppressed_municipalities():
     muni = economy.apportion_value_added(
         COUNTY_VA, base, None, "employment", county_base=county_base
     )
-    assert _value(muni, "value_added", code="1601", industry="B") == pytest.approx(240)  # .3·800
-    assert math.isnan(_value(muni, "value_added", code="1714", industry="B"))
+    assert value_at(muni, "value_added", code="1601", industry="B") == pytest.approx(240)  # .3·800
+    assert math.isnan(value_at(muni, "value_added", code="1714", industry="B"))
     only_1601 = MEMBERS.iloc[:1]
     out = economy.regional_value_added(
         COUNTY_VA, base, None, only_1601, methods=["employment"], county_base=county_base

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from frames import value_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,14 +18,6 @@ NAN = float("nan")
 
 def _employment(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["geo_code", "year", "industry", "employment"])
-
-
-def _value(frame: pd.DataFrame, col: str, **keys: object) -> float:
-    mask = pd.Series(True, index=frame.index)
-    for key, value in keys.items():
-        mask &= frame[key] == value
-    assert mask.sum() == 1, keys
-    return float(frame.loc[mask, col].iloc[0])
 
 
 # 2 geographies × 2 industries; Norway = their sum.
@@ -42,10 +35,10 @@ LQ_INPUT = _employment(
 
 def test_location_quotients_by_hand():
     out = industry.location_quotients(LQ_INPUT)
-    assert _value(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(1.5)
-    assert _value(out, "location_quotient", geo_code="a", industry="Y") == pytest.approx(0.875)
-    assert _value(out, "location_quotient", geo_code="b", industry="X") == pytest.approx(0.5)
-    assert _value(out, "location_quotient", geo_code="b", industry="Y") == pytest.approx(1.125)
+    assert value_at(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(1.5)
+    assert value_at(out, "location_quotient", geo_code="a", industry="Y") == pytest.approx(0.875)
+    assert value_at(out, "location_quotient", geo_code="b", industry="X") == pytest.approx(0.5)
+    assert value_at(out, "location_quotient", geo_code="b", industry="Y") == pytest.approx(1.125)
     norway = out[out["geo_code"] == "norge"]["location_quotient"]
     assert norway.tolist() == pytest.approx([1.0, 1.0])
 
@@ -62,7 +55,7 @@ def test_location_quotients_with_a_total_row():
     )
     out = industry.location_quotients(frame, total_industry="T")
     assert "T" not in set(out["industry"])
-    assert _value(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(
+    assert value_at(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(
         (30 / 110) / 0.2
     )
 
@@ -72,7 +65,7 @@ def test_suppressed_cell_makes_the_geographys_lqs_missing():
     frame.loc[(frame["geo_code"] == "b") & (frame["industry"] == "X"), "employment"] = NAN
     out = industry.location_quotients(frame)
     assert out.loc[out["geo_code"] == "b", "location_quotient"].isna().all()  # total unknown
-    assert _value(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(1.5)
+    assert value_at(out, "location_quotient", geo_code="a", industry="X") == pytest.approx(1.5)
 
 
 def test_missing_reference_is_an_error():
@@ -163,8 +156,8 @@ def test_aggregate_members_is_strict_and_weighted():
     )  # fmt: skip
     members = pd.DataFrame({"geo_code": ["r", "r"], "code": ["5001", "5028"], "weight": [1.0, 0.5]})
     out = industry.aggregate_members(frame, members, ["employment"])
-    assert _value(out, "employment", industry="X") == pytest.approx(12.5)  # 10 + 0.5·5
-    assert math.isnan(_value(out, "employment", industry="Y"))  # 5028 has no Y row
+    assert value_at(out, "employment", industry="X") == pytest.approx(12.5)  # 10 + 0.5·5
+    assert math.isnan(value_at(out, "employment", industry="Y"))  # 5028 has no Y row
 
 
 # --- properties ---------------------------------------------------------------------------

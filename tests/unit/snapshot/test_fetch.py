@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from rich.console import Console
-from statbank_server import BulkFile, StatBankServer, Table, gzip_csv, table_for_entry
+from statbank_server import BulkFile, StatBankServer, Table, closed_port, gzip_csv, table_for_entry
 
 from trsplan import paths
 from trsplan.cli_output import fetch_command
@@ -214,16 +213,8 @@ def test_the_whole_catalogue_including_chunked_tables(server, root, clock):
 # --------------------------------------------------------------------------------- failures
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_offline_fails_with_one_line_and_leaves_the_snapshot(root, clock, monkeypatch, capsys):
-    port = _closed_port()
+    port = closed_port()
     monkeypatch.setenv("TRSPLAN_SSB_URL", f"http://127.0.0.1:{port}/api/pxwebapi/v2")
     monkeypatch.setenv("TRSPLAN_HTTP_CACHE", "off")
     state = snapshot_state(root)
@@ -447,7 +438,7 @@ def test_cli_fetch_offline_keeps_the_snapshot(tmp_path, clock, monkeypatch):
 
     data = _data_dir(tmp_path)
     monkeypatch.setenv("TRSPLAN_DATA_DIR", str(data))
-    monkeypatch.setenv("TRSPLAN_SSB_URL", f"http://127.0.0.1:{_closed_port()}/api/pxwebapi/v2")
+    monkeypatch.setenv("TRSPLAN_SSB_URL", f"http://127.0.0.1:{closed_port()}/api/pxwebapi/v2")
     monkeypatch.setenv("TRSPLAN_HTTP_CACHE", "off")
     result = CliRunner().invoke(app, ["fetch"])
     assert result.exit_code == 3

@@ -16,27 +16,8 @@ from trsplan.errors import RegisterFileError
 from trsplan.paths import shared_reference_dir
 from trsplan.sources import http
 from trsplan.sources.brreg import BrregClient, SearchTooBroad, csv_to_parquet
+from trsplan.sources.brreg_bulk import bulk_columns
 from trsplan.sources.http import DownloadError, HttpClient, QueryError, make_session
-
-COLUMNS = [
-    "organisasjonsnummer",
-    "navn",
-    "organisasjonsform.kode",
-    "organisasjonsform.beskrivelse",
-    "naeringskode1.kode",
-    "naeringskode1.beskrivelse",
-    "harRegistrertAntallAnsatte",
-    "antallAnsatte",
-    "forretningsadresse.adresse",
-    "forretningsadresse.postnummer",
-    "forretningsadresse.poststed",
-    "forretningsadresse.kommune",
-    "forretningsadresse.kommunenummer",
-    "stiftelsesdato",
-    "registreringsdatoEnhetsregisteret",
-    "konkurs",
-    "underAvvikling",
-]
 
 
 def bulk_rows(n: int = 400) -> list[dict]:
@@ -65,6 +46,10 @@ def bulk_rows(n: int = 400) -> list[dict]:
             }
         )
     return rows
+
+
+#: The bulk layout's columns that ``bulk_rows`` fills, in the layout's order.
+COLUMNS = bulk_columns("enheter", only=bulk_rows(1)[0])
 
 
 @pytest.fixture
@@ -356,7 +341,7 @@ def test_a_missing_required_column_is_an_error(tmp_path, small_register):
     import pyarrow.csv as pacsv
 
     from trsplan.demo.register import write_csv_gz
-    from trsplan.sources.brreg import read_extract
+    from trsplan.sources.brreg_bulk import read_extract
 
     table = pacsv.read_csv(small_register / "underenheter.csv.gz")
     write_csv_gz(table.drop_columns(["overordnetEnhet"]), tmp_path / "u.csv.gz")
@@ -371,7 +356,7 @@ def test_a_missing_required_column_is_an_error(tmp_path, small_register):
 def test_read_extract_selects_and_types_the_needed_columns(tmp_path, small_register):
     import pyarrow as pa
 
-    from trsplan.sources.brreg import REQUIRED_COLUMNS, read_extract
+    from trsplan.sources.brreg_bulk import REQUIRED_COLUMNS, read_extract
 
     csv_to_parquet(small_register / "enheter.csv.gz", tmp_path / "e.parquet")
     table = read_extract(tmp_path / "e.parquet", "enheter")
@@ -380,3 +365,15 @@ def test_read_extract_selects_and_types_the_needed_columns(tmp_path, small_regis
     assert table.schema.field("antallAnsatte").type == pa.int64()
     assert table.schema.field("konkurs").type == pa.bool_()
     assert pa.types.is_dictionary(table.schema.field("forretningsadresse.kommunenummer").type)
+
+
+def test_bulk_columns_keep_the_layout_order_and_refuse_unknown_names():
+    # postadresse has four columns (adresse, poststed, postnummer, kommunenummer): 32 - 4 - 1
+    fewer = bulk_columns("enheter", omit=("postadresse", "hjemmeside"))
+    assert len(fewer) == 27 and not any(c.startswith("postadresse.") for c in fewer)
+    # ``only`` keeps the layout's order, not the order asked for
+    assert bulk_columns("underenheter", only=["slettedato", "navn"]) == ("navn", "slettedato")
+    with pytest.raises(ValueError, match="forretningsadresse.kommunenr"):
+        bulk_columns("enheter", omit=["forretningsadresse.kommunenr"])
+    with pytest.raises(ValueError, match="kind must be one of"):
+        bulk_columns("foretak")

@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import socket
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from rich.console import Console
-from statbank_server import KLASS_FIXTURES, StatBankServer
+from statbank_server import KLASS_FIXTURES, StatBankServer, closed_port
 
 from trsplan import paths
 from trsplan.cli_output import fetch_command
@@ -75,14 +74,6 @@ def server(clock, monkeypatch):
 @pytest.fixture
 def client(server) -> KlassClient:
     return KlassClient()  # base URL from TRSPLAN_KLASS_URL
-
-
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def quiet() -> Console:
@@ -276,7 +267,7 @@ def test_404_is_not_found(client):
 
 def test_offline(clock, monkeypatch):
     monkeypatch.setenv("TRSPLAN_HTTP_CACHE", "off")
-    client = KlassClient(base_url=f"http://127.0.0.1:{_closed_port()}/api/klass/v1")
+    client = KlassClient(base_url=f"http://127.0.0.1:{closed_port()}/api/klass/v1")
     with pytest.raises(Offline, match="could not reach http://127.0.0.1"):
         client.classification(131)
 
@@ -507,7 +498,7 @@ def test_a_missing_version_fails_with_one_message(server, tmp_path):
 
 
 def test_fetch_offline(clock, tmp_path, monkeypatch, capsys):
-    port = _closed_port()
+    port = closed_port()
     monkeypatch.setenv("TRSPLAN_KLASS_URL", f"http://127.0.0.1:{port}/api/klass/v1")
     monkeypatch.setenv("TRSPLAN_HTTP_CACHE", "off")
     geo = tmp_path / "geography"

@@ -16,7 +16,14 @@ import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statbank_server import FakeClock, StatBankServer, Table, slice_payload, synthetic_payload
+from statbank_server import (
+    FakeClock,
+    StatBankServer,
+    Table,
+    closed_port,
+    slice_payload,
+    synthetic_payload,
+)
 
 from trsplan.paths import catalogue_path
 from trsplan.sources import http
@@ -226,16 +233,8 @@ def test_timeouts_are_retried_with_backoff(server, clock):
         client2.config()
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 def test_no_network_raises_offline_at_once(clock):
-    base = f"http://127.0.0.1:{_closed_port()}/api/pxwebapi/v2"
+    base = f"http://127.0.0.1:{closed_port()}/api/pxwebapi/v2"
     client = StatBankClient(base, http=HttpClient(session=make_session("off")))
     with pytest.raises(Offline) as info:
         client.config()
