@@ -217,16 +217,20 @@ def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataF
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
     Returns the status frame (the index needs it) and the data key the reports' keys build on.
+    ``status_previous`` is the evaluation ``EVALUATION_INTERVAL`` years earlier (first pages).
     """
     key = incremental.data_key(snapshot.checksums(), year)
     stamp = data_dir / "key.txt"
-    files = [data_dir / f"{n}.parquet" for n in ("indicators", "status", "forecasts")]
+    names = ("indicators", "status", "forecasts", "status_previous")
+    files = [data_dir / f"{n}.parquet" for n in names]
     current = stamp.is_file() and stamp.read_text().strip() == key
     if not (current and all(f.is_file() for f in files)):
         store = compute_store(snapshot, to_year=year)
         write_store(store, files[0])
         status, forecasts = evaluate(store, year)
-        for path, frame in zip(files[1:], (status, forecasts), strict=True):
+        # the first page compares with the evaluation two years earlier: once for every report
+        previous, _ = evaluate(store, year - scorecard.EVALUATION_INTERVAL)
+        for path, frame in zip(files[1:], (status, forecasts, previous), strict=True):
             with atomic_path(path) as tmp:
                 frame.to_parquet(tmp, index=False)
         write_text(stamp, key + "\n")

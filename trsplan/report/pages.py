@@ -144,6 +144,25 @@ def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return store, status, forecasts
 
 
+_PREVIOUS_CACHE: dict[tuple, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
+
+
+def previous_status(req: ReportRequest, store: pd.DataFrame) -> pd.DataFrame:
+    """The evaluation two years earlier for the report's geography: read from the
+    ``status_previous.parquet`` ``trsplan report`` wrote (once per kernel), else computed."""
+    path = Path(req.data_dir) / "status_previous.parquet"
+    if not path.is_file():
+        from trsplan.report.scorecard import previous_evaluation
+
+        return previous_evaluation(store, req.year, req.code)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PREVIOUS_CACHE:
+        _PREVIOUS_CACHE.clear()
+        _PREVIOUS_CACHE[key] = _indexed(pd.read_parquet(path))
+    return _rows(_PREVIOUS_CACHE[key], [req.code]).reset_index(drop=True)
+
+
 _CHECKSUMS: dict[str, dict[str, str]] = {}
 
 
