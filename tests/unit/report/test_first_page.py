@@ -127,9 +127,13 @@ def test_baseline_outside_the_data_names_the_year_used_and_why():
 
 
 def test_the_country_whole_is_not_charted_beside_regional_shares():
-    rows = [("s", g, g, 2025, v, "percent") for g, v in (("oslo", 9.0), ("bergen", 5.0))]
+    shares = (("oslo-pendling", 9.0), ("bergen-pendling", 5.0))
+    rows = [("s", g, g, 2025, v, "percent") for g, v in shares]
     store = _store([*rows, ("s", "norge", "Norge", 2025, 100.0, "percent")])
-    assert set(sections._comparators(store, "oslo", "s")["geo_code"]) == {"oslo", "bergen"}
+    assert set(sections._comparators(store, "s")["geo_code"]) == {
+        "oslo-pendling",
+        "bergen-pendling",
+    }
 
 
 def test_industry_codes_carry_their_names():
