@@ -11,18 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
-from trsplan.evaluation.evaluate import evaluate
 from trsplan.fileio import atomic_path, write_text
-from trsplan.indicators.compute import compute_store, data_years
-from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
-from trsplan.report import incremental, scorecard
-from trsplan.report.excel import write_workbook
+from trsplan.report import incremental
 from trsplan.report.pages import ReportRequest
 from trsplan.report.runner import (
     ReportJob,
@@ -34,6 +29,16 @@ from trsplan.report.runner import (
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot.store import Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The indicator computation, the evaluation (statsmodels, scipy), the workbook (openpyxl) and the
+# scorecard are imported where used: a re-run whose reports are all unchanged decides so, and
+# finishes, without loading them.
+
+#: Bumped when the index page's layout changes, so an unchanged run still rewrites it then.
+INDEX_VERSION = "1"
 
 FORMATS = ("html", "pdf", "xlsx")
 EXECUTORS = ("local", "dask")
@@ -61,6 +66,13 @@ class BuildResult:
             f"{len(self.results)} reports: {c['run']} run, {c['skipped']} skipped (unchanged), "
             f"{c['failed']} failed in {self.duration_s:.1f} s"
         )
+
+
+def data_years(snapshot: Snapshot) -> list[int]:
+    """Years with population figures in the snapshot (07459), as ``compute.data_years``
+    finds them, without importing the indicator computation."""
+    years = snapshot.read_table("07459")["Tid"].astype("int64")
+    return sorted(set(years.tolist()))
 
 
 def resolve_year(snapshot: Snapshot, year: int | None) -> int:
@@ -213,11 +225,11 @@ def plan_jobs(
     return [report_job(req, out_dir, formats, data_key) for req in requests]
 
 
-def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataFrame, str]:
+def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> str:
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
-    Returns the status frame (the index needs it) and the data key the reports' keys build on.
-    ``status_previous`` is the evaluation ``EVALUATION_INTERVAL`` years earlier (first pages).
+    Returns the data key the reports' keys build on. ``status_previous`` is the evaluation
+    ``EVALUATION_INTERVAL`` years earlier (first pages).
     """
     key = incremental.data_key(snapshot.checksums(), year)
     stamp = data_dir / "key.txt"
@@ -225,6 +237,11 @@ def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataF
     files = [data_dir / f"{n}.parquet" for n in names]
     current = stamp.is_file() and stamp.read_text().strip() == key
     if not (current and all(f.is_file() for f in files)):
+        from trsplan.evaluation.evaluate import evaluate
+        from trsplan.indicators.compute import compute_store
+        from trsplan.indicators.store import write_store
+        from trsplan.report import scorecard
+
         store = compute_store(snapshot, to_year=year)
         write_store(store, files[0])
         status, forecasts = evaluate(store, year)
@@ -234,7 +251,7 @@ def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataF
             with atomic_path(path) as tmp:
                 frame.to_parquet(tmp, index=False)
         write_text(stamp, key + "\n")
-    return pd.read_parquet(files[1]), key
+    return key
 
 
 def resolve_request(
@@ -317,7 +334,7 @@ def build_reports(
 
     out_dir = Path(out).resolve() / str(year)
     with sigterm_as_interrupt(), incremental.output_lock(out_dir):
-        status, data_key = ensure_data(snapshot, year, out_dir / "data")
+        data_key = ensure_data(snapshot, year, out_dir / "data")
         requests = plan_requests(year, region, codes, lang, out_dir / "data", snapshot.version)
         jobs = [report_job(req, out_dir, wanted, data_key) for req in requests]
         previous = {} if force else incremental.previous_reports(out_dir)
@@ -333,8 +350,34 @@ def build_reports(
             build.workbook = _workbook(out_dir, region, codes, year, lang, data_key, force)
         build.duration_s = round(time.perf_counter() - started, 2)
         write_manifest(build, snapshot, region, lang)
-        write_index(build, region, lang, status)
+        _write_index_if_changed(build, region, lang, data_key)
     return build
+
+
+def _write_index_if_changed(build: BuildResult, region: str, lang: str, data_key: str) -> None:
+    """The index, rewritten only when what it shows changed (reading the status frame and
+    wording each report's verdict counts is most of an unchanged re-run otherwise)."""
+    import pandas as pd
+
+    shown = [[r.stem, r.title, r.ok, r.error, r.html, r.pdf, r.parameters] for r in build.results]
+    key = incremental.digest(
+        INDEX_VERSION,
+        __version__,
+        str(build.year),
+        data_key,
+        region,
+        lang,
+        build.snapshot_version,
+        str(build.synthetic),
+        build.workbook or "",
+        json.dumps(shown, sort_keys=True, default=str),
+    )
+    stamp = build.out_dir / "data" / "index.key"
+    index = build.out_dir / "index.html"
+    if index.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
+        return
+    write_index(build, region, lang, pd.read_parquet(build.out_dir / "data" / "status.parquet"))
+    write_text(stamp, key + "\n")
 
 
 def _split_unchanged(
@@ -394,6 +437,7 @@ def _workbook(
     if not force and path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
         return path.name
     from trsplan.indicators.store import read_store
+    from trsplan.report.excel import write_workbook
 
     store = read_store(out_dir / "data" / "indicators.parquet")
     name = write_workbook(store, path, geos, evaluation_years(year), lang).name
@@ -454,6 +498,8 @@ INDEX_TEXT = {
 def goal_tally(status: pd.DataFrame, geo_code: str, lang: str) -> str:
     """ "✔ 2 nådd · ↗ 5 i rute · …": the report's verdict counts (one per goal), as its first
     page words them."""
+    from trsplan.report import scorecard
+
     counts = scorecard.status_counts(status, geo_code, lang)
     return " · ".join(f"{symbol} {n} {word}" for symbol, word, n in counts)
 

@@ -43,7 +43,9 @@ FIGURE_DPI = 110
 
 def apply_style() -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titleweight": "bold"})
+    plt.rcParams.update(
+        {"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titleweight": "bold"}
+    )
 
 
 def wrap(title: str, width: int = 64) -> str:

@@ -17,7 +17,6 @@ from trsplan.indicators.store import read_store, select, wide
 from trsplan.report.text import (
     DEMO_BANNER,
     PLACEHOLDER_SOURCE,
-    PLACEHOLDER_TABLES,
     fmt_number,
     fmt_percent,
     label,
@@ -356,6 +355,8 @@ def sources_html(
         f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
         for p, h in sorted(used.items())
     )
+    from trsplan.indicators.inputs import PLACEHOLDER_TABLES
+
     ssb = [t for t in tables if t not in PLACEHOLDER_TABLES]
     extra = f"; {PLACEHOLDER_SOURCE[lang]}" if len(ssb) < len(tables) else ""
     text = f"<p>{html.escape(lead + ', '.join(ssb) + extra + '.')} {html.escape(note)}</p>"
