@@ -334,14 +334,22 @@ def build_reports(
 
     out_dir = Path(out).resolve() / str(year)
     with sigterm_as_interrupt(), incremental.output_lock(out_dir):
-        data_key = ensure_data(snapshot, year, out_dir / "data")
+        # the reports' keys need only the snapshot's checksums, not the computed data
+        data_key = incremental.data_key(snapshot.checksums(), year)
         requests = plan_requests(year, region, codes, lang, out_dir / "data", snapshot.version)
         jobs = [report_job(req, out_dir, wanted, data_key) for req in requests]
         previous = {} if force else incremental.previous_reports(out_dir)
         skipped, to_run = _split_unchanged(jobs, previous, out_dir)
         if on_plan is not None:
             on_plan(len(to_run), len(skipped))
-        ran = _execute(to_run, workers or default_workers(), executor, scheduler, on_result)
+        ran = _execute(
+            to_run,
+            workers or default_workers(),
+            executor,
+            scheduler,
+            on_result,
+            prepare=lambda: ensure_data(snapshot, year, out_dir / "data"),
+        )
         by_stem = {r.stem: r for r in [*skipped, *ran]}
         results = [by_stem[job.stem] for job in jobs]
 
@@ -416,14 +424,18 @@ def _execute(
     executor: str,
     scheduler: str | None,
     on_result: Callable[[ReportResult], None] | None,
+    prepare: Callable[[], object],
 ) -> list[ReportResult]:
+    """Run the jobs; ``prepare`` (the data they read) runs first, or while kernels start."""
     if not jobs:
+        prepare()
         return []
     if executor == "dask":
         from trsplan.report.dask_executor import run_reports_dask
 
+        prepare()
         return run_reports_dask(jobs, workers=workers, scheduler=scheduler, on_result=on_result)
-    return run_reports(jobs, workers=workers, on_result=on_result)
+    return run_reports(jobs, workers=workers, on_result=on_result, prepare=prepare)
 
 
 def _workbook(
