@@ -225,33 +225,60 @@ def plan_jobs(
     return [report_job(req, out_dir, formats, data_key) for req in requests]
 
 
-def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> str:
+def ensure_data(
+    snapshot: Snapshot, year: int, data_dir: Path, previous_for: list[str] | None = None
+) -> str:
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
-    Returns the data key the reports' keys build on. ``status_previous`` is the evaluation
-    ``EVALUATION_INTERVAL`` years earlier (first pages).
+    Returns the data key the reports' keys build on. ``status_previous`` holds the evaluation
+    ``EVALUATION_INTERVAL`` years earlier (the first pages compare with it) for the
+    geographies ``previous_for`` (the reports of the run), added to those already there.
     """
     key = incremental.data_key(snapshot.checksums(), year)
     stamp = data_dir / "key.txt"
-    names = ("indicators", "status", "forecasts", "status_previous")
-    files = [data_dir / f"{n}.parquet" for n in names]
+    files = [data_dir / f"{n}.parquet" for n in ("indicators", "status", "forecasts")]
     current = stamp.is_file() and stamp.read_text().strip() == key
+    store = None
     if not (current and all(f.is_file() for f in files)):
         from trsplan.evaluation.evaluate import evaluate
         from trsplan.indicators.compute import compute_store
         from trsplan.indicators.store import write_store
-        from trsplan.report import scorecard
 
         store = compute_store(snapshot, to_year=year)
         write_store(store, files[0])
         status, forecasts = evaluate(store, year)
-        # the first page compares with the evaluation two years earlier: once for every report
-        previous, _ = evaluate(store, year - scorecard.EVALUATION_INTERVAL)
-        for path, frame in zip(files[1:], (status, forecasts, previous), strict=True):
+        for path, frame in zip(files[1:], (status, forecasts), strict=True):
             with atomic_path(path) as tmp:
                 frame.to_parquet(tmp, index=False)
         write_text(stamp, key + "\n")
+    _ensure_previous(data_dir, year, key, previous_for or [], store)
     return key
+
+
+def _ensure_previous(
+    data_dir: Path, year: int, key: str, geos: list[str], store: pd.DataFrame | None
+) -> None:
+    """The evaluation two years earlier, once per run for all its reports (each report would
+    otherwise run it in its notebook); only for the reports' geographies, so a small set does
+    not pay for every municipality."""
+    path, stamp = data_dir / "status_previous.parquet", data_dir / "status_previous.key"
+    have: set[str] = set()
+    if path.is_file() and stamp.is_file():
+        head, _, listed = stamp.read_text().strip().partition("\n")
+        have = set(listed.split(",")) if head == key else set()
+    if not geos or set(geos) <= have:
+        return
+    from trsplan.evaluation.evaluate import evaluate
+    from trsplan.indicators.store import read_store
+    from trsplan.report import scorecard
+
+    wanted = sorted(have | set(geos))
+    if store is None:
+        store = read_store(data_dir / "indicators.parquet")
+    previous, _ = evaluate(store, year - scorecard.EVALUATION_INTERVAL, geo_codes=wanted)
+    with atomic_path(path) as tmp:
+        previous.to_parquet(tmp, index=False)
+    write_text(stamp, key + "\n" + ",".join(wanted) + "\n")
 
 
 def resolve_request(
@@ -274,7 +301,7 @@ def resolve_request(
     else:  # one computed store per snapshot and year, reused by later runs by hand
         key = incremental.data_key(snapshot.checksums(), year)[:16]
         data_dir = Path(tempfile.gettempdir()) / f"trsplan-data-{key}"
-        ensure_data(snapshot, year, data_dir)
+        ensure_data(snapshot, year, data_dir, [code])
     codes = [] if kind == "region" else [code]
     requests = plan_requests(
         year,
@@ -348,7 +375,9 @@ def build_reports(
             executor,
             scheduler,
             on_result,
-            prepare=lambda: ensure_data(snapshot, year, out_dir / "data"),
+            prepare=lambda: ensure_data(
+                snapshot, year, out_dir / "data", [r.code for r in requests]
+            ),
         )
         by_stem = {r.stem: r for r in [*skipped, *ran]}
         results = [by_stem[job.stem] for job in jobs]

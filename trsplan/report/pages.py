@@ -143,23 +143,28 @@ def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return store, status, forecasts
 
 
-_PREVIOUS_CACHE: dict[tuple, tuple[pd.DataFrame, dict[str, np.ndarray]]] = {}
+_PREVIOUS_CACHE: dict[tuple, tuple[set[str], tuple[pd.DataFrame, dict[str, np.ndarray]]]] = {}
 
 
 def previous_status(req: ReportRequest, store: pd.DataFrame) -> pd.DataFrame:
-    """The evaluation two years earlier for the report's geography: read from the
-    ``status_previous.parquet`` ``trsplan report`` wrote (once per kernel), else computed."""
+    """The evaluation two years earlier for the report's geography: from the
+    ``status_previous.parquet`` ``trsplan report`` wrote for its reports (read once per kernel),
+    else computed here (a notebook run by hand on another geography)."""
     path = Path(req.data_dir) / "status_previous.parquet"
-    if not path.is_file():
-        from trsplan.report.scorecard import previous_evaluation
+    stamp = path.with_suffix(".key")
+    if path.is_file() and stamp.is_file():
+        stats = (path.stat(), stamp.stat())
+        key = (str(path.resolve()), *((s.st_mtime_ns, s.st_size) for s in stats))
+        if key not in _PREVIOUS_CACHE:
+            _PREVIOUS_CACHE.clear()
+            covered = set(stamp.read_text().strip().partition("\n")[2].split(","))
+            _PREVIOUS_CACHE[key] = (covered, _indexed(pd.read_parquet(path)))
+        covered, indexed = _PREVIOUS_CACHE[key]
+        if req.code in covered:
+            return _rows(indexed, [req.code]).reset_index(drop=True)
+    from trsplan.report.scorecard import previous_evaluation
 
-        return previous_evaluation(store, req.year, req.code)
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _PREVIOUS_CACHE:
-        _PREVIOUS_CACHE.clear()
-        _PREVIOUS_CACHE[key] = _indexed(pd.read_parquet(path))
-    return _rows(_PREVIOUS_CACHE[key], [req.code]).reset_index(drop=True)
+    return previous_evaluation(store, req.year, req.code)
 
 
 _CHECKSUMS: dict[str, dict[str, str]] = {}
