@@ -11,18 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
-from trsplan.evaluation.evaluate import evaluate
 from trsplan.fileio import atomic_path, write_text
-from trsplan.indicators.compute import compute_store, data_years
-from trsplan.indicators.store import write_store
 from trsplan.paths import notebooks_dir
-from trsplan.report import incremental, scorecard
-from trsplan.report.excel import write_workbook
+from trsplan.report import incremental
 from trsplan.report.pages import ReportRequest
 from trsplan.report.runner import (
     ReportJob,
@@ -34,6 +29,16 @@ from trsplan.report.runner import (
 )
 from trsplan.report.text import DEMO_BANNER, check_lang
 from trsplan.snapshot.store import Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The indicator computation, the evaluation (statsmodels, scipy), the workbook (openpyxl) and the
+# scorecard are imported where used: a re-run whose reports are all unchanged decides so, and
+# finishes, without loading them.
+
+#: Bumped when the index page's layout changes, so an unchanged run still rewrites it then.
+INDEX_VERSION = "1"
 
 FORMATS = ("html", "pdf", "xlsx")
 EXECUTORS = ("local", "dask")
@@ -61,6 +66,13 @@ class BuildResult:
             f"{len(self.results)} reports: {c['run']} run, {c['skipped']} skipped (unchanged), "
             f"{c['failed']} failed in {self.duration_s:.1f} s"
         )
+
+
+def data_years(snapshot: Snapshot) -> list[int]:
+    """Years with population figures in the snapshot (07459), as ``compute.data_years``
+    finds them, without importing the indicator computation."""
+    years = snapshot.read_table("07459")["Tid"].astype("int64")
+    return sorted(set(years.tolist()))
 
 
 def resolve_year(snapshot: Snapshot, year: int | None) -> int:
@@ -213,16 +225,25 @@ def plan_jobs(
     return [report_job(req, out_dir, formats, data_key) for req in requests]
 
 
-def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataFrame, str]:
+def ensure_data(
+    snapshot: Snapshot, year: int, data_dir: Path, previous_for: list[str] | None = None
+) -> str:
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
-    Returns the status frame (the index needs it) and the data key the reports' keys build on.
+    Returns the data key the reports' keys build on. ``status_previous`` holds the evaluation
+    ``EVALUATION_INTERVAL`` years earlier (the first pages compare with it) for the
+    geographies ``previous_for`` (the reports of the run), added to those already there.
     """
     key = incremental.data_key(snapshot.checksums(), year)
     stamp = data_dir / "key.txt"
     files = [data_dir / f"{n}.parquet" for n in ("indicators", "status", "forecasts")]
     current = stamp.is_file() and stamp.read_text().strip() == key
+    store = None
     if not (current and all(f.is_file() for f in files)):
+        from trsplan.evaluation.evaluate import evaluate
+        from trsplan.indicators.compute import compute_store
+        from trsplan.indicators.store import write_store
+
         store = compute_store(snapshot, to_year=year)
         write_store(store, files[0])
         status, forecasts = evaluate(store, year)
@@ -230,7 +251,34 @@ def ensure_data(snapshot: Snapshot, year: int, data_dir: Path) -> tuple[pd.DataF
             with atomic_path(path) as tmp:
                 frame.to_parquet(tmp, index=False)
         write_text(stamp, key + "\n")
-    return pd.read_parquet(files[1]), key
+    _ensure_previous(data_dir, year, key, previous_for or [], store)
+    return key
+
+
+def _ensure_previous(
+    data_dir: Path, year: int, key: str, geos: list[str], store: pd.DataFrame | None
+) -> None:
+    """The evaluation two years earlier, once per run for all its reports (each report would
+    otherwise run it in its notebook); only for the reports' geographies, so a small set does
+    not pay for every municipality."""
+    path, stamp = data_dir / "status_previous.parquet", data_dir / "status_previous.key"
+    have: set[str] = set()
+    if path.is_file() and stamp.is_file():
+        head, _, listed = stamp.read_text().strip().partition("\n")
+        have = set(listed.split(",")) if head == key else set()
+    if not geos or set(geos) <= have:
+        return
+    from trsplan.evaluation.evaluate import evaluate
+    from trsplan.indicators.store import read_store
+    from trsplan.report import scorecard
+
+    wanted = sorted(have | set(geos))
+    if store is None:
+        store = read_store(data_dir / "indicators.parquet")
+    previous, _ = evaluate(store, year - scorecard.EVALUATION_INTERVAL, geo_codes=wanted)
+    with atomic_path(path) as tmp:
+        previous.to_parquet(tmp, index=False)
+    write_text(stamp, key + "\n" + ",".join(wanted) + "\n")
 
 
 def resolve_request(
@@ -253,7 +301,7 @@ def resolve_request(
     else:  # one computed store per snapshot and year, reused by later runs by hand
         key = incremental.data_key(snapshot.checksums(), year)[:16]
         data_dir = Path(tempfile.gettempdir()) / f"trsplan-data-{key}"
-        ensure_data(snapshot, year, data_dir)
+        ensure_data(snapshot, year, data_dir, [code])
     codes = [] if kind == "region" else [code]
     requests = plan_requests(
         year,
@@ -313,14 +361,24 @@ def build_reports(
 
     out_dir = Path(out).resolve() / str(year)
     with sigterm_as_interrupt(), incremental.output_lock(out_dir):
-        status, data_key = ensure_data(snapshot, year, out_dir / "data")
+        # the reports' keys need only the snapshot's checksums, not the computed data
+        data_key = incremental.data_key(snapshot.checksums(), year)
         requests = plan_requests(year, region, codes, lang, out_dir / "data", snapshot.version)
         jobs = [report_job(req, out_dir, wanted, data_key) for req in requests]
         previous = {} if force else incremental.previous_reports(out_dir)
         skipped, to_run = _split_unchanged(jobs, previous, out_dir)
         if on_plan is not None:
             on_plan(len(to_run), len(skipped))
-        ran = _execute(to_run, workers or default_workers(), executor, scheduler, on_result)
+        ran = _execute(
+            to_run,
+            workers or default_workers(),
+            executor,
+            scheduler,
+            on_result,
+            prepare=lambda: ensure_data(
+                snapshot, year, out_dir / "data", [r.code for r in requests]
+            ),
+        )
         by_stem = {r.stem: r for r in [*skipped, *ran]}
         results = [by_stem[job.stem] for job in jobs]
 
@@ -329,8 +387,34 @@ def build_reports(
             build.workbook = _workbook(out_dir, region, codes, year, lang, data_key, force)
         build.duration_s = round(time.perf_counter() - started, 2)
         write_manifest(build, snapshot, region, lang)
-        write_index(build, region, lang, status)
+        _write_index_if_changed(build, region, lang, data_key)
     return build
+
+
+def _write_index_if_changed(build: BuildResult, region: str, lang: str, data_key: str) -> None:
+    """The index, rewritten only when what it shows changed (reading the status frame and
+    wording each report's verdict counts is most of an unchanged re-run otherwise)."""
+    import pandas as pd
+
+    shown = [[r.stem, r.title, r.ok, r.error, r.html, r.pdf, r.parameters] for r in build.results]
+    key = incremental.digest(
+        INDEX_VERSION,
+        __version__,
+        str(build.year),
+        data_key,
+        region,
+        lang,
+        build.snapshot_version,
+        str(build.synthetic),
+        build.workbook or "",
+        json.dumps(shown, sort_keys=True, default=str),
+    )
+    stamp = build.out_dir / "data" / "index.key"
+    index = build.out_dir / "index.html"
+    if index.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
+        return
+    write_index(build, region, lang, pd.read_parquet(build.out_dir / "data" / "status.parquet"))
+    write_text(stamp, key + "\n")
 
 
 def _split_unchanged(
@@ -369,14 +453,18 @@ def _execute(
     executor: str,
     scheduler: str | None,
     on_result: Callable[[ReportResult], None] | None,
+    prepare: Callable[[], object],
 ) -> list[ReportResult]:
+    """Run the jobs; ``prepare`` (the data they read) runs first, or while kernels start."""
     if not jobs:
+        prepare()
         return []
     if executor == "dask":
         from trsplan.report.dask_executor import run_reports_dask
 
+        prepare()
         return run_reports_dask(jobs, workers=workers, scheduler=scheduler, on_result=on_result)
-    return run_reports(jobs, workers=workers, on_result=on_result)
+    return run_reports(jobs, workers=workers, on_result=on_result, prepare=prepare)
 
 
 def _workbook(
@@ -390,6 +478,7 @@ def _workbook(
     if not force and path.is_file() and stamp.is_file() and stamp.read_text().strip() == key:
         return path.name
     from trsplan.indicators.store import read_store
+    from trsplan.report.excel import write_workbook
 
     store = read_store(out_dir / "data" / "indicators.parquet")
     name = write_workbook(store, path, geos, evaluation_years(year), lang).name
@@ -450,6 +539,8 @@ INDEX_TEXT = {
 def goal_tally(status: pd.DataFrame, geo_code: str, lang: str) -> str:
     """ "✔ 2 nådd · ↗ 5 i rute · …": the report's verdict counts (one per goal), as its first
     page words them."""
+    from trsplan.report import scorecard
+
     counts = scorecard.status_counts(status, geo_code, lang)
     return " · ".join(f"{symbol} {n} {word}" for symbol, word, n in counts)
 

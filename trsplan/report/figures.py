@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from trsplan.report.text import fmt_number, label, words  # noqa: E402
 
@@ -32,11 +33,19 @@ OTHERS = "#BBBBBB"
 FORECAST_COLOUR = PALETTE[1]
 TARGET_COLOUR = "#000000"  # black dashed: never mistaken for a series
 TITLE_SIZE = 12.0
+PAD_INCHES = 0.1  # white margin around a figure's content
+#: zlib level of the embedded PNGs (PNG filtering, not zlib, dominates the encoding time)
+PNG_COMPRESSION = 6
+#: pixels per inch, measured and saved alike (an 8-inch chart is 880 px: ~140 ppi printed
+#: across an A4 text column)
+FIGURE_DPI = 110
 
 
 def apply_style() -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
-    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "axes.titleweight": "bold"})
+    plt.rcParams.update(
+        {"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titleweight": "bold"}
+    )
 
 
 def wrap(title: str, width: int = 64) -> str:
@@ -58,11 +67,10 @@ def set_title(ax, title: str, chars: int | None = None) -> None:
 
 
 def title_fits(fig: Figure) -> bool:
-    """True when the figure's title lies inside the figure (checked after drawing)."""
+    """True when the figure's title lies inside the figure (measured, no drawing needed)."""
     title = fig._suptitle
     if title is None or not title.get_text():
         return True
-    fig.canvas.draw()
     extent = title.get_window_extent(fig.canvas.get_renderer())
     box = fig.bbox
     return extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1 and extent.y1 <= box.y1 + 1
@@ -75,6 +83,46 @@ def fit_title(fig: Figure) -> None:
     while text and not title_fits(fig) and chars > 15:
         chars = int(chars * 0.9)
         set_title(fig.axes[0], text, chars)
+
+
+def layout(fig: Figure, pad_pt: float = PAD_INCHES * 72, passes: int = 3) -> bool:
+    """Place the one axes so its labels, legend and the title fit the figure.
+
+    What matplotlib's constrained layout does for these one-axes figures, by measuring the
+    axes' tight box and placing the axes inside the margins it needs (again when labels that
+    move with the axes, such as value labels beside bars, still stick out), at a fraction of its
+    cost. Returns True when everything lies inside the figure; ``png_bytes`` then saves the
+    figure as it is, else the tight box of everything drawn, so nothing is ever cut.
+    """
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    width, height = fig.bbox.width, fig.bbox.height
+    pad = pad_pt * fig.dpi / 72
+    top = height - pad
+    title = fig._suptitle
+    if title is not None and title.get_text():
+        extent = title.get_window_extent(renderer)
+        if extent.x0 < -1 or extent.x1 > width + 1 or extent.y1 > height + 1:
+            return False
+        top = extent.y0 - pad
+    for _ in range(passes):
+        box, tight = ax.bbox, ax.get_tightbbox(renderer)
+        left = pad + max(0.0, box.x0 - tight.x0)
+        right = width - pad - max(0.0, tight.x1 - box.x1)
+        bottom = pad + max(0.0, box.y0 - tight.y0)
+        upper = top - max(0.0, tight.y1 - box.y1)
+        ax.set_position(
+            [left / width, bottom / height, (right - left) / width, (upper - bottom) / height]
+        )
+        tight = ax.get_tightbbox(renderer)
+        if (
+            tight.x0 >= pad - 0.5
+            and tight.x1 <= width - pad + 0.5
+            and tight.y0 >= pad - 0.5
+            and tight.y1 <= top + 0.5
+        ):
+            return True
+    return False
 
 
 def mark_axis_start(ax, lang: str) -> bool:
@@ -96,7 +144,8 @@ def mark_axis_start(ax, lang: str) -> bool:
 
 def _axes(width: float = 8.0, height: float = 4.0):
     apply_style()
-    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    # no layout engine: ``layout`` places the axes once, far cheaper than constrained layout
+    fig, ax = plt.subplots(figsize=(width, height))
     ax.title.set_fontsize(TITLE_SIZE)
     return fig, ax
 
@@ -230,17 +279,35 @@ def bar_chart(
 
 def figure_html(fig: Figure, caption: str, alt: str) -> str:
     """An accessible ``<figure>`` with the PNG embedded as a data URI."""
-    buffer = io.BytesIO()
-    fit_title(fig)
-    # tight: the image grows to hold every label and title, so nothing is ever cut off
-    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)
-    plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
     return (
         '<figure class="trsplan-figure">'
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"/>'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG, laid out so nothing is cut; the figure is closed."""
+    fit_title(fig)
+    fits = layout(fig)
+    buffer = io.BytesIO()
+    try:
+        if fits:
+            # drawn on the measuring renderer (its text metrics are reused) and saved as RGB:
+            # the background is opaque, and PNG-encoding RGBA costs several times more
+            fig.canvas.draw()
+            width, height = fig.canvas.get_width_height(physical=True)
+            image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba())
+            image.convert("RGB").save(
+                buffer, format="png", compress_level=PNG_COMPRESSION, dpi=(fig.dpi, fig.dpi)
+            )
+        else:  # the image grows to hold what the layout left outside the figure
+            tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
+            fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=tight)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
 
 
 def fan_chart(

@@ -17,7 +17,6 @@ from trsplan.indicators.store import read_store, select, wide
 from trsplan.report.text import (
     DEMO_BANNER,
     PLACEHOLDER_SOURCE,
-    PLACEHOLDER_TABLES,
     fmt_number,
     fmt_percent,
     label,
@@ -142,6 +141,30 @@ def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     geos = report_geos(req)
     store, status, forecasts = (_rows(indexed, geos) for indexed in _DATA_CACHE[key])
     return store, status, forecasts
+
+
+_PREVIOUS_CACHE: dict[tuple, tuple[set[str], tuple[pd.DataFrame, dict[str, np.ndarray]]]] = {}
+
+
+def previous_status(req: ReportRequest, store: pd.DataFrame) -> pd.DataFrame:
+    """The evaluation two years earlier for the report's geography: from the
+    ``status_previous.parquet`` ``trsplan report`` wrote for its reports (read once per kernel),
+    else computed here (a notebook run by hand on another geography)."""
+    path = Path(req.data_dir) / "status_previous.parquet"
+    stamp = path.with_suffix(".key")
+    if path.is_file() and stamp.is_file():
+        stats = (path.stat(), stamp.stat())
+        key = (str(path.resolve()), *((s.st_mtime_ns, s.st_size) for s in stats))
+        if key not in _PREVIOUS_CACHE:
+            _PREVIOUS_CACHE.clear()
+            covered = set(stamp.read_text().strip().partition("\n")[2].split(","))
+            _PREVIOUS_CACHE[key] = (covered, _indexed(pd.read_parquet(path)))
+        covered, indexed = _PREVIOUS_CACHE[key]
+        if req.code in covered:
+            return _rows(indexed, [req.code]).reset_index(drop=True)
+    from trsplan.report.scorecard import previous_evaluation
+
+    return previous_evaluation(store, req.year, req.code)
 
 
 _CHECKSUMS: dict[str, dict[str, str]] = {}
@@ -337,6 +360,8 @@ def sources_html(
         f"<li><code>{html.escape(p)}</code> sha256 <code>{h[:16]}…</code></li>"
         for p, h in sorted(used.items())
     )
+    from trsplan.indicators.inputs import PLACEHOLDER_TABLES
+
     ssb = [t for t in tables if t not in PLACEHOLDER_TABLES]
     extra = f"; {PLACEHOLDER_SOURCE[lang]}" if len(ssb) < len(tables) else ""
     text = f"<p>{html.escape(lead + ', '.join(ssb) + extra + '.')} {html.escape(note)}</p>"

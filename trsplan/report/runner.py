@@ -273,6 +273,25 @@ def run_report(job: ReportJob, cell_timeout: float = CELL_TIMEOUT_S) -> ReportRe
         worker.close()
 
 
+def _prepare_while_kernels_start(
+    prepare: Callable[[], object],
+    todo: queue.SimpleQueue,
+    ready: threading.Event,
+    threads: list[threading.Thread],
+) -> None:
+    try:
+        prepare()
+    except Exception:
+        while not todo.empty():  # no report runs; each worker shuts its own kernel down
+            todo.get_nowait()
+        ready.set()
+        for thread in threads:
+            thread.join()
+        raise
+    finally:
+        ready.set()
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
@@ -282,11 +301,15 @@ def run_reports(
     workers: int = 1,
     on_result: Callable[[ReportResult], None] | None = None,
     cell_timeout: float = CELL_TIMEOUT_S,
+    prepare: Callable[[], object] | None = None,
 ) -> list[ReportResult]:
     """Run jobs on ``workers`` warm kernels (one thread each); results in job order.
 
-    Every kernel is shut down on return, on error and on Ctrl-C/SIGTERM (raised as
-    ``KeyboardInterrupt``/``SystemExit`` in the main thread): no orphan kernel processes.
+    ``prepare`` (computing the data the reports read) runs in this thread while the kernels
+    start and import their modules; no report starts before it returns, and if it fails no
+    report runs and its error is raised. Every kernel is shut down on return, on error and on
+    Ctrl-C/SIGTERM (raised as ``KeyboardInterrupt``/``SystemExit`` in the main thread): no
+    orphan kernel processes.
     """
     jobs = list(jobs)
     todo: queue.SimpleQueue = queue.SimpleQueue()
@@ -294,10 +317,16 @@ def run_reports(
         todo.put(item)
     done: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
+    ready = threading.Event()
 
     def work() -> None:
         worker = ReportWorker()
         try:
+            if prepare is not None:
+                # a kernel that fails to start here fails its first report, as without prepare
+                with contextlib.suppress(Exception):
+                    worker._kernel()
+                ready.wait()
             while not stop.is_set():
                 try:
                     index, job = todo.get_nowait()
@@ -316,6 +345,8 @@ def run_reports(
     try:
         for thread in threads:
             thread.start()
+        if prepare is not None:
+            _prepare_while_kernels_start(prepare, todo, ready, threads)
         while len(results) < len(jobs):
             try:  # a timeout keeps the main thread responsive to Ctrl-C while waiting
                 index, result = done.get(timeout=0.5)

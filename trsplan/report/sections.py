@@ -491,11 +491,9 @@ def estimate_note(store: pd.DataFrame, geo_code: str, goal_id: str, lang: str) -
     """A footnote naming the goal's years that are estimates for ``geo_code`` ("" if none)."""
     if "estimate" not in store.columns:
         return ""
-    rows = store[
-        (store["geo_code"] == geo_code)
-        & (store["goal_id"].str.split(".").str[0] == goal_id)
-        & store["estimate"].notna()
-    ]
+    own = store[(store["geo_code"] == geo_code) & store["estimate"].notna()]
+    # the goal's first part, split on the geography's few estimated rows, not the whole store
+    rows = own[own["goal_id"].str.split(".").str[0] == goal_id]
     if rows.empty:
         return ""
     years = sorted(int(y) for y in rows["year"].unique())

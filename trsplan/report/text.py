@@ -6,9 +6,10 @@ import csv
 import functools
 import math
 
-from trsplan.indicators import catalogue
-from trsplan.indicators.inputs import PLACEHOLDER_TABLES
 from trsplan.paths import definitions_dir
+
+# The indicator catalogue and inputs (pandas, the SSB client) load when first needed: the
+# report command imports this module on its way to deciding a re-run has nothing to do.
 
 LANGUAGES = ("nb", "en")
 DEMO_BANNER = {
@@ -26,6 +27,8 @@ PLACEHOLDER_SOURCE = {
 def source_text(source_tables: str, lang: str = "nb") -> str:
     """A store row's ``source_tables`` for people: an invented table id (the demo's wage-bill
     placeholder 99901) is shown as synthetic, never as an SSB table."""
+    from trsplan.indicators.inputs import PLACEHOLDER_TABLES
+
     parts = [p for p in str(source_tables).split(";") if p]
     shown = [PLACEHOLDER_SOURCE[lang] if p in PLACEHOLDER_TABLES else p for p in parts]
     return "; ".join(dict.fromkeys(shown))
@@ -92,6 +95,8 @@ def label(key: str, lang: str = "nb") -> str:
     check_lang(lang)
     if key in LABELS:
         return LABELS[key][lang]
+    from trsplan.indicators import catalogue
+
     if key in catalogue.load_catalogue():
         return catalogue.label(key, lang)
     return key
