@@ -1,4 +1,10 @@
-"""The report set for one year: indicators once, one notebook per report, manifest and index."""
+"""The report set for one year: indicators once, one notebook per report, manifest and index.
+
+**Size.** Over 500 lines: input checks (year, codes, formats), the request of every report, the
+data written once per run (store, statuses, the previous evaluation), the skip decision and the
+manifest and index are one transaction over one output folder and its lock; the parts share the
+run's ``BuildResult`` and data key.
+"""
 
 from __future__ import annotations
 

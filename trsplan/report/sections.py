@@ -4,6 +4,11 @@ ranked, for a region the breakdown by municipality); further charts go to the ap
 
 Which indicators a goal shows comes from ``data/targets.yaml``; this module only selects rows of
 the indicator store, status and forecast frames and draws them with the shared figure style.
+
+**Size.** Over 500 lines: the three chart kinds of a goal section (time series with target and fan,
+the comparator ranking, the member breakdown), the sentences that read them and the methods
+tables share their selection helpers (``_series``, ``_comparators``, ``_decimals``); split by
+chart kind they would have to import each other's private helpers.
 """
 
 from __future__ import annotations
