@@ -61,6 +61,16 @@ GOALS = {"ratio_to_bare_read": 2.0, "seconds": 6.0, "peak_rss_mb": 1024.0}
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident memory. ``VmHWM`` belongs to the process's own address space;
+    ``ru_maxrss`` would also carry the parent's peak across fork and exec (Linux keeps the
+    larger), so a parent that generated the register would inflate every child."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
 
 
