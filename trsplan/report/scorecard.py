@@ -101,6 +101,8 @@ def format_target(row, lang: str) -> str:
         text = words("rank_best", lang)
     elif direction in ("increase", "decrease"):
         text = words(direction, lang)
+    elif direction == Status.CONTEXT.value:
+        return words("no_target", lang)
     elif pd.isna(value):
         return ".."
     elif basis == "ratio_to_baseline":
@@ -326,15 +328,32 @@ def scorecard_html(lines: list[GoalLine], year: int, lang: str) -> str:
     )
 
 
-def verdict_counts(lines: list[GoalLine]) -> list[tuple[str, str, int]]:
-    """(symbol, word, number of goals) per status as worded, best status first."""
+def _verdict_word(line: GoalLine, lang: str) -> tuple[str, str]:
+    """(symbol, word) a goal is counted under: the status's own word for a known status (so
+    "ikke nådd i 2020: 0,94" and "ikke nådd i 2025: 948" count together as "ikke nådd"), the
+    line's word for a status the rules add later."""
+    if line.status in STATUS_ORDER:
+        known = Status(line.status)
+        return known.symbol, known.label(lang)
+    return line.symbol, line.word
+
+
+def verdict_counts(lines: list[GoalLine], lang: str = "nb") -> list[tuple[str, str, int]]:
+    """(symbol, word, number of goals) per status, best status first."""
     counts: dict[tuple[str, str], int] = {}
     keys: dict[tuple[str, str], str] = {}
     for line in lines:
-        counts[(line.symbol, line.word)] = counts.get((line.symbol, line.word), 0) + 1
-        keys[(line.symbol, line.word)] = line.status
+        shown = _verdict_word(line, lang)
+        counts[shown] = counts.get(shown, 0) + 1
+        keys[shown] = line.status
     ordered = sorted(counts, key=lambda k: _rank(keys[k]))
     return [(symbol, word, counts[(symbol, word)]) for symbol, word in ordered]
+
+
+def _change_rank(key: str) -> int:
+    """Rank for "better / worse since the last evaluation": a passed deadline not met is as bad
+    as off track (the same judgement, made final), not worse."""
+    return _rank(Status.OFF_TRACK.value if key == Status.NOT_MET.value else key)
 
 
 def verdict_text(
@@ -342,14 +361,19 @@ def verdict_text(
 ) -> str:
     """The verdict in sentences, generated from the goal lines only."""
     sentences = []
-    if lines:
+    context = [ln for ln in lines if ln.status == Status.CONTEXT.value]
+    judged = [ln for ln in lines if ln.status != Status.CONTEXT.value]
+    if judged:
         parts = []
-        for symbol, word, n in verdict_counts(lines):
-            goals = [ln.goal_id for ln in lines if (ln.symbol, ln.word) == (symbol, word)]
+        for symbol, word, n in verdict_counts(judged, lang):
+            goals = [ln.goal_id for ln in judged if _verdict_word(ln, lang) == (symbol, word)]
             parts.append(words("verdict_part", lang, n=n, word=word, goals=", ".join(goals)))
         sentences.append(
-            words("verdict_measured", lang, total=len(lines), parts=join_words(parts, lang))
+            words("verdict_measured", lang, total=len(judged), parts=join_words(parts, lang))
         )
+    if context:
+        ids = ", ".join(ln.goal_id for ln in context)
+        sentences.append(words("verdict_context", lang, goals=ids))
     if unmeasured:
         register = (words("no_register", lang), words("no_register_own", lang))
         waiting = [g for g, why in unmeasured if why in register]
@@ -364,10 +388,18 @@ def verdict_text(
         sentences.append(
             words("verdict_unmeasured", lang, n=len(unmeasured), parts=join_words(parts, lang))
         )
-    compared = [ln for ln in lines if ln.previous_status is not None]
+    compared = [ln for ln in judged if ln.previous_status is not None]
     if compared:
-        up = [ln.goal_id for ln in compared if _rank(ln.status) < _rank(ln.previous_status)]
-        down = [ln.goal_id for ln in compared if _rank(ln.status) > _rank(ln.previous_status)]
+        up = [
+            ln.goal_id
+            for ln in compared
+            if _change_rank(ln.status) < _change_rank(ln.previous_status)
+        ]
+        down = [
+            ln.goal_id
+            for ln in compared
+            if _change_rank(ln.status) > _change_rank(ln.previous_status)
+        ]
 
         def named(ids: list[str]) -> str:
             return words("goal_list", lang, ids=", ".join(ids)) if ids else words("no_goal", lang)
@@ -404,7 +436,7 @@ def first_page_html(
 def status_counts(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> list[tuple]:
     """The verdict counts of one report (for the index page): (symbol, word, n) per status."""
     lines, unmeasured = goal_lines(status, geo_code, lang)
-    counts = verdict_counts(lines)
+    counts = verdict_counts(lines, lang)
     if unmeasured:
         na = Status.NOT_ASSESSED
         counts.append((na.symbol, na.label(lang), len(unmeasured)))

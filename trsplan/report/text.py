@@ -161,6 +161,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Of {total} goals with figures or register entries, {parts}.",
     },
     "verdict_part": {"nb": "{n} {word} ({goals})", "en": "{n} {word} ({goals})"},
+    "no_target": {"nb": "ingen (kontekst)", "en": "none (context)"},
+    "verdict_context": {
+        "nb": "Mål {goals} vises som kontekst med utvikling: planen setter ikke noe mål å måle "
+        "mot.",
+        "en": "Goal {goals} is shown as context with its trend: the plan sets no target to judge.",
+    },
     "verdict_unmeasured": {
         "nb": "{n} mål kan ikke vurderes ennå: {parts}.",
         "en": "{n} goals cannot be assessed yet: {parts}.",

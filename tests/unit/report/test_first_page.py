@@ -47,18 +47,19 @@ def _off(**row) -> dict:
 
 STATUS = _status(
     [
-        # goal H: two targets, one of them a passed deadline worded by the rules as "ikke nådd"
+        # goal H: two targets, one of them a passed deadline, worded by the rules with its year
         _off(goal_id="H", indicator_id="gdp_share_ratio", latest_value=0.93, latest_year=2023,
-             target_value=1.0, deadline=2020, unit="ratio", status_nb="ikke nådd"),
+             target_value=1.0, deadline=2020, unit="ratio", status="not_met",
+             status_symbol="✗", status_nb="ikke nådd i 2020: 0,94"),
         _off(goal_id="H", target_index=1, indicator_id="gdp_share_ratio", latest_value=0.93,
              latest_year=2023, direction="increase", unit="ratio"),
         {"goal_id": "3", "indicator_id": "new_enterprises_per_1000", "latest_value": 1.0,
          "latest_year": 2024, "target_value": 1.0, "direction": "rank_best", "unit": "per_1000",
          "status": "met", "status_symbol": "✔", "status_nb": "nådd"},
-        # a status word the rules may add later is shown as given
+        # no target in the plan: shown as context, never counted as a verdict
         {"goal_id": "5.3", "indicator_id": "immigrant_share", "latest_value": 13.7,
-         "latest_year": 2026, "direction": "increase", "unit": "percent",
-         "status": "context", "status_symbol": "○", "status_nb": "kontekst/trend"},
+         "latest_year": 2026, "direction": "context", "unit": "percent",
+         "status": "context", "status_symbol": "·", "status_nb": "kontekst (uten mål)"},
         *[
             {"goal_id": g, "indicator_id": "register", "unit": "answer",
              "reason_nb": "0 av 8 medlemskommuner har registrert"}
@@ -72,31 +73,41 @@ STATUS = _status(
 def test_each_goal_appears_once_and_unmeasured_goals_are_summarised():
     lines, unmeasured = scorecard.goal_lines(STATUS, "r", "nb")
     assert [line.goal_id for line in lines] == ["H", "3", "5.3"]  # H's two targets: one row
-    assert lines[0].word == "ikke nådd" and lines[0].more == "+ 1 til: ✖ 1"
+    assert lines[0].word == "ikke nådd i 2020: 0,94" and lines[0].more == "+ 1 til: ✖ 1"
     assert lines[0].target == "≥ 1,00 innen 2020"
     assert lines[1].latest == "nr. 1 (2024)"
-    assert lines[2].symbol == "○" and lines[2].word == "kontekst/trend"
+    assert lines[2].symbol == "·" and lines[2].word == "kontekst (uten mål)"
+    assert lines[2].target == "ingen (kontekst)"
     page = scorecard.unmeasured_html(unmeasured, "nb")
     assert "Mål 2.1–2.6: ingen kommuner har registrert ennå" in page
     assert "<code>trsplan register-template</code>" in page
     assert "Mål 2: ingen data for" in page
 
 
-def test_verdict_sentences_count_goals_by_the_words_they_are_shown_with():
-    previous = STATUS.assign(status="met", status_symbol="✔", status_nb="nådd")
+def test_verdict_sentences_count_goals_by_status_and_keep_context_apart():
+    previous = STATUS.assign(status="off_track", status_symbol="✖", status_nb="ikke i rute")
     lines, unmeasured = scorecard.goal_lines(STATUS, "r", "nb", previous)
     text = scorecard.verdict_text(lines, unmeasured, 2026, "nb")
-    # H ikke nådd, 3 nådd, 5.3 kontekst: three goals; 2.1–2.6 wait for registers, 2 lacks data
-    assert text.startswith("Av 3 mål med tall eller registreringer er 1 nådd (3), ")
-    assert "1 ikke nådd (H)" in text and "1 kontekst/trend (5.3)" in text
+    # H not met (its deadline passed), 3 met: two judged goals; 5.3 is context; 2.1–2.6 wait
+    # for registers, 2 lacks data
+    assert text.startswith(
+        "Av 2 mål med tall eller registreringer er 1 nådd (3) og 1 ikke nådd (H)."
+    )
+    assert "Mål 5.3 vises som kontekst med utvikling" in text
     assert "7 mål kan ikke vurderes ennå: 6 venter på registreringer" in text
     assert "1 mangler data (2)" in text
-    # H went from met (previous) to off track; 3 stayed met; "context" has no order
-    assert "Endring siden forrige evaluering (2024): bedre status for ingen mål; " in text
-    assert "dårligere for mål H, 5.3." in text
+    # off track in 2024 -> met: better; off track -> not met after the deadline: not worse
+    assert "bedre status for mål 3; dårligere for ingen mål." in text
     html = scorecard.first_page_html(STATUS, "r", 2026, "nb", previous)
     assert len(re.findall(r'<th scope="row">H ', html)) == 1
-    assert "Forrige evaluering (2024)" in html and "✔ nådd, 0,93 (2023)" in html
+    assert "ikke nådd i 2020: 0,94" in html and "ingen (kontekst)" in html
+    # a status the rules may add later is counted under the word it is shown with
+    later = STATUS.assign(
+        status=STATUS["status"].where(STATUS["goal_id"] != "3", "provisional"),
+        status_nb=STATUS["status_nb"].where(STATUS["goal_id"] != "3", "foreløpig"),
+    )
+    lines, unmeasured = scorecard.goal_lines(later, "r", "nb")
+    assert "1 foreløpig (3)" in scorecard.verdict_text(lines, unmeasured, 2026, "nb")
 
 
 def test_index_counts_are_the_first_pages():
