@@ -282,6 +282,6 @@ def test_explore_notebook_runs(tmp_path: Path):
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     figures = [
-        o for o in outputs if "data:image/png;base64," in o.get("data", {}).get("text/html", "")
+        o for o in outputs if "data:image/svg+xml;base64," in o.get("data", {}).get("text/html", "")
     ]
     assert len(figures) >= 2, "the figures section draws nothing"

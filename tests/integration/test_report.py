@@ -117,7 +117,7 @@ def test_report_set_for_two_municipalities_and_the_region(tmp_path: Path):
     for name, place in expected.items():
         page = (year_dir / name).read_text()
         assert place in page
-        assert re.search(r'<img [^>]*src="data:image/png;base64,', page)
+        assert re.search(r'<img [^>]*src="data:image/svg\+xml;base64,', page)
         assert "Demo data (synthetic)" in page
         assert "cdnjs" not in page  # self-contained: no external scripts
         assert f'href="{name}"' in index

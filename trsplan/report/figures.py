@@ -1,29 +1,41 @@
 """Report figures: one style, Norwegian number formatting, captions and alt text.
 
-Figures are returned as matplotlib Figures; ``figure_html`` embeds one as a PNG with its caption
-and alt text, so reports are self-contained and accessible.
+Each chart is drawn as SVG with the kit in ``trsplan.report.svg`` (why SVG, and not matplotlib, is
+said there); ``figure_html`` embeds a chart as an ``<img>`` with its caption and alt text, so
+reports stay self-contained and accessible. A ``Chart`` also shows itself in JupyterLab.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import math
-import textwrap
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from trsplan.report.text import fmt_number, label, words  # noqa: E402
+from trsplan.report.svg import (
+    FIGURE_DPI,
+    GRID,
+    INK,
+    PAD_INCHES,
+    TITLE_SIZE,
+    WIDTH_IN,
+    Box,
+    Canvas,
+    Chart,
+    Entry,
+    Frame,
+    axis_note,
+    px,
+    text_width,
+    tick_labels,
+    ticks,
+    view,
+    wrap_to_width,
+    year_frame,
+)
+from trsplan.report.text import fmt_number, label, words
 
 #: Okabe–Ito, safe for the common colour-vision deficiencies; the first colour is the reported
 #: geography's everywhere (lines, highlighted bars), others are grey or the later colours.
@@ -32,282 +44,9 @@ HIGHLIGHT = PALETTE[0]
 OTHERS = "#BBBBBB"
 FORECAST_COLOUR = PALETTE[1]
 TARGET_COLOUR = "#000000"  # black dashed: never mistaken for a series
-TITLE_SIZE = 12.0
-PAD_INCHES = 0.1  # white margin around a figure's content
-#: zlib level of the embedded PNGs (PNG filtering, not zlib, dominates the encoding time)
-PNG_COMPRESSION = 6
-#: pixels per inch, measured and saved alike (an 8-inch chart is 880 px: ~140 ppi printed
-#: across an A4 text column)
-FIGURE_DPI = 110
 
 
-def apply_style() -> None:
-    sns.set_theme(style="whitegrid", palette=PALETTE, font="DejaVu Sans")
-    plt.rcParams.update(
-        {"figure.dpi": FIGURE_DPI, "savefig.dpi": FIGURE_DPI, "axes.titleweight": "bold"}
-    )
-
-
-def wrap(title: str, width: int = 64) -> str:
-    """Long titles on several lines rather than cut off at the figure's edge."""
-    return textwrap.fill(title, width)
-
-
-def set_title(ax, title: str, chars: int | None = None) -> None:
-    """The title as the figure's, left-aligned at its edge and wrapped to its width.
-
-    DejaVu Sans bold averages about 0.65 em a character; 0.72 leaves a margin, and
-    :func:`fit_title` narrows further if a drawn title still sticks out.
-    """
-    fig = ax.figure
-    if chars is None:
-        chars = max(20, int(fig.get_figwidth() * 72 * 0.95 / (TITLE_SIZE * 0.72)))
-    fig._trsplan_title = title
-    fig.suptitle(wrap(title, chars), x=0.01, ha="left", fontsize=TITLE_SIZE, fontweight="bold")
-
-
-def title_fits(fig: Figure) -> bool:
-    """True when the figure's title lies inside the figure (measured, no drawing needed)."""
-    title = fig._suptitle
-    if title is None or not title.get_text():
-        return True
-    extent = title.get_window_extent(fig.canvas.get_renderer())
-    box = fig.bbox
-    return extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1 and extent.y1 <= box.y1 + 1
-
-
-def fit_title(fig: Figure) -> None:
-    """Rewrap the title narrower until it fits the figure; never cut."""
-    text = getattr(fig, "_trsplan_title", None)
-    chars = max(len(line) for line in fig._suptitle.get_text().split("\n")) if text else 0
-    while text and not title_fits(fig) and chars > 15:
-        chars = int(chars * 0.9)
-        set_title(fig.axes[0], text, chars)
-
-
-def layout(fig: Figure, pad_pt: float = PAD_INCHES * 72, passes: int = 3) -> bool:
-    """Place the one axes so its labels, legend and the title fit the figure.
-
-    What matplotlib's constrained layout does for these one-axes figures, by measuring the
-    axes' tight box and placing the axes inside the margins it needs (again when labels that
-    move with the axes, such as value labels beside bars, still stick out), at a fraction of its
-    cost. Returns True when everything lies inside the figure; ``png_bytes`` then saves the
-    figure as it is, else the tight box of everything drawn, so nothing is ever cut.
-    """
-    renderer = fig.canvas.get_renderer()
-    ax = fig.axes[0]
-    width, height = fig.bbox.width, fig.bbox.height
-    pad = pad_pt * fig.dpi / 72
-    top = height - pad
-    title = fig._suptitle
-    if title is not None and title.get_text():
-        extent = title.get_window_extent(renderer)
-        if extent.x0 < -1 or extent.x1 > width + 1 or extent.y1 > height + 1:
-            return False
-        top = extent.y0 - pad
-    for _ in range(passes):
-        box, tight = ax.bbox, ax.get_tightbbox(renderer)
-        left = pad + max(0.0, box.x0 - tight.x0)
-        right = width - pad - max(0.0, tight.x1 - box.x1)
-        bottom = pad + max(0.0, box.y0 - tight.y0)
-        upper = top - max(0.0, tight.y1 - box.y1)
-        ax.set_position(
-            [left / width, bottom / height, (right - left) / width, (upper - bottom) / height]
-        )
-        tight = ax.get_tightbbox(renderer)
-        if (
-            tight.x0 >= pad - 0.5
-            and tight.x1 <= width - pad + 0.5
-            and tight.y0 >= pad - 0.5
-            and tight.y1 <= top + 0.5
-        ):
-            return True
-    return False
-
-
-def mark_axis_start(ax, lang: str) -> bool:
-    """When the value axis of positive data does not start at zero, say so on the chart."""
-    low, _ = ax.get_ylim()
-    if low <= 0:
-        return False
-    ax.annotate(
-        words("axis_not_zero", lang),
-        xy=(0, 0),
-        xycoords="axes fraction",
-        xytext=(2, 2),
-        textcoords="offset points",
-        fontsize="x-small",
-        style="italic",
-    )
-    return True
-
-
-def _axes(width: float = 8.0, height: float = 4.0):
-    apply_style()
-    # no layout engine: ``layout`` places the axes once, far cheaper than constrained layout
-    fig, ax = plt.subplots(figsize=(width, height))
-    ax.title.set_fontsize(TITLE_SIZE)
-    return fig, ax
-
-
-def _number_axis(ax, lang: str, decimals: int = 0) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-
-
-def line_chart(
-    series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb", decimals: int = 0
-) -> Figure:
-    """Lines for each column of a year-indexed frame."""
-    fig, ax = _axes()
-    for i, column in enumerate(series.columns):
-        ax.plot(
-            series.index,
-            series[column],
-            marker="o",
-            ms=3,
-            color=PALETTE[i % len(PALETTE)],
-            label=str(column),
-        )
-    set_title(ax, title)
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(ylabel)
-    _number_axis(ax, lang, decimals)
-    if len(series.columns) > 1:
-        ax.legend(frameon=False)
-    return fig
-
-
-def components_chart(components: pd.DataFrame, total: pd.Series, title: str, lang: str = "nb"):
-    """Stacked bars of the components of change with the total change as a line."""
-    fig, ax = _axes()
-    pos = components.clip(lower=0).cumsum(axis=1).shift(axis=1).fillna(0)
-    neg = components.clip(upper=0).cumsum(axis=1).shift(axis=1).fillna(0)
-    for i, column in enumerate(components.columns):
-        values = components[column]
-        bottom = pos[column].where(values >= 0, neg[column])
-        ax.bar(
-            components.index,
-            values,
-            bottom=bottom,
-            color=PALETTE[(i + 1) % len(PALETTE)],  # blue stays the total's / region's colour
-            label=label(column, lang),
-            width=0.75,
-        )
-    ax.plot(
-        total.index,
-        total,
-        color="black",
-        marker="D",
-        ms=4,
-        lw=1.5,
-        label=label("population_change", lang),
-    )
-    ax.axhline(0, color="black", lw=0.8)
-    set_title(ax, title)
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(label("persons", lang))
-    _number_axis(ax, lang)
-    ax.legend(
-        frameon=False, ncols=4, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15)
-    )
-    return fig
-
-
-def target_chart(
-    values: pd.Series,
-    target: pd.Series,
-    title: str,
-    ylabel: str,
-    lang: str = "nb",
-    kind: str = "bar",
-) -> Figure:
-    """Bars (or a line) against a target line; the target is drawn dashed, never colour only."""
-    fig, ax = _axes()
-    if kind == "bar":
-        ax.bar(values.index, values, color=PALETTE[0], label=ylabel, width=0.75)
-    else:
-        ax.plot(values.index, values, color=PALETTE[0], marker="o", ms=3, label=ylabel)
-    ax.plot(
-        target.index,
-        target,
-        color=TARGET_COLOUR,
-        ls="--",
-        lw=2,
-        label=label("population_change_target", lang) if kind == "bar" else str(target.name),
-    )
-    set_title(ax, title)
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(label("persons", lang))
-    _number_axis(ax, lang)
-    ax.legend(frameon=False, ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.15))
-    return fig
-
-
-def bar_chart(
-    values: pd.Series,
-    title: str,
-    xlabel: str,
-    lang: str = "nb",
-    decimals: int = 0,
-    highlight: str | None = None,
-) -> Figure:
-    """Horizontal bars, largest on top, labelled; ``highlight`` is hatched, not only coloured."""
-    ordered = values.dropna().sort_values()
-    fig, ax = _axes(8.0, max(2.5, 0.45 * len(ordered) + 1))
-    colour = OTHERS if highlight else HIGHLIGHT
-    bars = ax.barh([str(i) for i in ordered.index], ordered, color=colour)
-    for bar, name in zip(bars, ordered.index, strict=True):
-        if name == highlight:
-            bar.set_color(HIGHLIGHT)
-            bar.set_hatch("//")
-            bar.set_edgecolor("white")
-    for y, v in enumerate(ordered):
-        ax.annotate(
-            fmt_number(v, decimals, lang),
-            (v, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize="small",
-        )
-    set_title(ax, title)
-    ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, decimals, lang)))
-    return fig
-
-
-def figure_html(fig: Figure, caption: str, alt: str) -> str:
-    """An accessible ``<figure>`` with the PNG embedded as a data URI."""
-    data = base64.b64encode(png_bytes(fig)).decode("ascii")
-    return (
-        '<figure class="trsplan-figure">'
-        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}"/>'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-    )
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG, laid out so nothing is cut; the figure is closed."""
-    fit_title(fig)
-    fits = layout(fig)
-    buffer = io.BytesIO()
-    try:
-        if fits:
-            # drawn on the measuring renderer (its text metrics are reused) and saved as RGB:
-            # the background is opaque, and PNG-encoding RGBA costs several times more
-            fig.canvas.draw()
-            width, height = fig.canvas.get_width_height(physical=True)
-            image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba())
-            image.convert("RGB").save(
-                buffer, format="png", compress_level=PNG_COMPRESSION, dpi=(fig.dpi, fig.dpi)
-            )
-        else:  # the image grows to hold what the layout left outside the figure
-            tight = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD_INCHES)
-            fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=tight)
-    finally:
-        plt.close(fig)
-    return buffer.getvalue()
+# ---- the charts ---------------------------------------------------------------------------------
 
 
 def fan_chart(
@@ -317,33 +56,223 @@ def fan_chart(
     title: str,
     ylabel: str,
     lang: str = "nb",
-) -> Figure:
+) -> Chart:
     """The observed series, the forecast with 80 % and 95 % bands, and the target line.
 
     Pass ``target`` only when it is a value of the same quantity as the series (never a rank).
     """
-    fig, ax = _axes()
-    ax.plot(history.index, history.values, color=HIGHLIGHT, marker="o", ms=3, label=ylabel)
-    if len(forecast):
-        f = forecast.sort_values("year")
-        for level, alpha in (("95", 0.18), ("80", 0.35)):
-            ax.fill_between(
-                f["year"],
-                f[f"lower{level}"],
-                f[f"upper{level}"],
-                color=FORECAST_COLOUR,
-                alpha=alpha,
-                label=f"{level} %",
-            )
-        ax.plot(
-            f["year"], f["mean"], color=FORECAST_COLOUR, ls=":", lw=2, label=words("forecast", lang)
+    has_target = target is not None and not math.isnan(target)
+    f = forecast.sort_values("year") if len(forecast) else forecast
+    entries = [Entry(ylabel, "line", HIGHLIGHT, marker="o")]
+    values = [history.to_numpy(dtype=float)]
+    years = [history.index.to_numpy(dtype=float)]
+    if len(f):
+        entries += [
+            Entry("95 %", "band", FORECAST_COLOUR, opacity=0.18),
+            Entry("80 %", "band", FORECAST_COLOUR, opacity=0.35),
+            Entry(words("forecast", lang), "line", FORECAST_COLOUR, width=2, dash="3 5"),
+        ]
+        values += [f[c].to_numpy(dtype=float) for c in ("lower95", "upper95", "mean")]
+        years.append(f["year"].to_numpy(dtype=float))
+    if has_target:
+        entries.append(Entry(words("target", lang), "line", TARGET_COLOUR, dash="9 4"))
+        values.append(np.array([target], dtype=float))
+    all_values = np.concatenate(values)
+    frame, finish = year_frame(
+        title, label("year", lang), ylabel, np.concatenate(years), all_values, entries, lang
+    )
+    if len(f):
+        fy = f["year"].to_numpy(dtype=float)
+        frame.band(fy, f["lower95"], f["upper95"], FORECAST_COLOUR, 0.18)
+        frame.band(fy, f["lower80"], f["upper80"], FORECAST_COLOUR, 0.35)
+        frame.polyline(fy, f["mean"], FORECAST_COLOUR, width=2, dash="3 5")
+    frame.polyline(history.index, history.to_numpy(dtype=float), HIGHLIGHT, marker="o")
+    if has_target:
+        frame.hline(float(target), TARGET_COLOUR, 1.5, dash="9 4")
+    return finish(axis_note(frame.ylim, lang))
+
+
+def line_chart(
+    series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb", decimals: int = 0
+) -> Chart:
+    """Lines for each column of a year-indexed frame (``decimals``: kept for callers; the value
+    axis shows as many as its ticks need)."""
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(series.columns))]
+    entries = [
+        Entry(str(c), "line", col, marker="o")
+        for c, col in zip(series.columns, colours, strict=True)
+    ]
+    values = series.to_numpy(dtype=float).ravel()
+    frame, finish = year_frame(
+        title, label("year", lang), ylabel, series.index.to_numpy(dtype=float), values,
+        entries if len(entries) > 1 else [], lang,
+    )  # fmt: skip
+    for column, colour in zip(series.columns, colours, strict=True):
+        frame.polyline(series.index, series[column], colour, marker="o")
+    return finish()
+
+
+def components_chart(
+    components: pd.DataFrame, total: pd.Series, title: str, lang: str = "nb"
+) -> Chart:
+    """Stacked bars of the components of change with the total change as a line."""
+    pos = components.clip(lower=0).cumsum(axis=1)
+    neg = components.clip(upper=0).cumsum(axis=1)
+    colours = [PALETTE[(i + 1) % len(PALETTE)] for i in range(len(components.columns))]
+    entries = [
+        Entry(label(c, lang), "bar", col)
+        for c, col in zip(components.columns, colours, strict=True)
+    ]
+    entries.append(Entry(label("population_change", lang), "line", "black", marker="D"))
+    values = np.concatenate(
+        [pos.to_numpy(float).ravel(), neg.to_numpy(float).ravel(), total.to_numpy(float)]
+    )
+    years = np.concatenate([components.index.to_numpy(float), total.index.to_numpy(float)])
+    frame, finish = year_frame(
+        title, label("year", lang), label("persons", lang), years, values, entries, lang,
+        bars=True, legend_size=10.0, ncols=4,
+    )  # fmt: skip
+    for column, colour in zip(components.columns, colours, strict=True):
+        ends = np.where(components[column] >= 0, pos[column], neg[column])
+        starts = ends - components[column].to_numpy(float)
+        _columns(frame, components.index, starts, ends, colour)
+    frame.hline(0.0, "black", 0.8)
+    frame.polyline(total.index, total.to_numpy(float), "black", marker="D")
+    return finish()
+
+
+def _columns(frame: Frame, years, starts, ends, colour: str, width: float = 0.75) -> None:
+    for year, a, b in zip(years, starts, ends, strict=True):
+        if not (np.isfinite(a) and np.isfinite(b)) or a == b:
+            continue
+        x0, x1 = frame.x(year - width / 2), frame.x(year + width / 2)
+        y0, y1 = sorted((frame.y(a), frame.y(b)))
+        frame.svg.add(
+            f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" '
+            f'fill="{colour}"/>'
         )
-    if target is not None and not math.isnan(target):
-        ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.5, label=words("target", lang))
-    set_title(ax, title)
-    ax.set_xlabel(label("year", lang))
-    ax.set_ylabel(ylabel)
-    _number_axis(ax, lang, 0 if history.abs().max() >= 100 else 2)
-    mark_axis_start(ax, lang)
-    ax.legend(frameon=False, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
-    return fig
+
+
+def target_chart(
+    values: pd.Series,
+    target: pd.Series,
+    title: str,
+    ylabel: str,
+    lang: str = "nb",
+    kind: str = "bar",
+) -> Chart:
+    """Bars (or a line) against a target line; the target is drawn dashed, never colour only."""
+    target_text = label("population_change_target", lang) if kind == "bar" else str(target.name)
+    entries = [
+        Entry(
+            ylabel,
+            "bar" if kind == "bar" else "line",
+            PALETTE[0],
+            marker="" if kind == "bar" else "o",
+        ),
+        Entry(target_text, "line", TARGET_COLOUR, width=2, dash="9 4"),
+    ]
+    all_values = np.concatenate([values.to_numpy(float), target.to_numpy(float)])
+    years = np.concatenate([values.index.to_numpy(float), target.index.to_numpy(float)])
+    frame, finish = year_frame(
+        title, label("year", lang), label("persons", lang), years, all_values, entries, lang,
+        bars=kind == "bar", ncols=2,
+    )  # fmt: skip
+    if kind == "bar":
+        _columns(frame, values.index, np.zeros(len(values)), values.to_numpy(float), PALETTE[0])
+    else:
+        frame.polyline(values.index, values.to_numpy(float), PALETTE[0], marker="o")
+    frame.polyline(target.index, target.to_numpy(float), TARGET_COLOUR, width=2, dash="9 4")
+    return finish()
+
+
+def bar_chart(
+    values: pd.Series,
+    title: str,
+    xlabel: str,
+    lang: str = "nb",
+    decimals: int = 0,
+    highlight: str | None = None,
+) -> Chart:
+    """Horizontal bars, largest on top, labelled; ``highlight`` is hatched, not only coloured."""
+    ordered = values.dropna().sort_values(ascending=False)
+    names = [str(i) for i in ordered.index]
+    numbers = ordered.to_numpy(dtype=float)
+    width, height = px(WIDTH_IN * 72), px(max(2.5, 0.45 * len(ordered) + 1) * 72)
+    svg, pad = Canvas(width, height), px(PAD_INCHES * 72)
+    title_lines = wrap_to_width(title, width - 2 * pad, TITLE_SIZE, bold=True)
+    top = pad + len(title_lines) * 1.25 * px(TITLE_SIZE) + 0.5 * px(TITLE_SIZE)
+    bottom = height - pad - 1.3 * px(12) - 1.5 * px(11) - 0.3 * px(11)
+    left = pad + max(text_width(n, 11) for n in names) + 0.6 * px(11)
+    right = width - pad - 0.5 * text_width(fmt_number(float(numbers.max()), decimals, lang), 11)
+    value_texts = [fmt_number(v, decimals, lang) for v in numbers]
+    xlim = _bar_view(numbers, [text_width(t, 10) for t in value_texts], right - left)
+    frame = Frame(svg, Box(left, top, right, bottom), xlim, (0.0, 1.0))
+
+    for n, line in enumerate(title_lines):
+        svg.text(
+            pad, pad + (n + 0.5) * 1.25 * px(TITLE_SIZE), line, TITLE_SIZE, role="title", bold=True
+        )
+    xticks = ticks(*xlim, int((right - left) / (3.5 * px(11))))
+    for value, text in zip(xticks, tick_labels(xticks, lang), strict=True):
+        x = frame.x(value)
+        svg.line(x, top, x, bottom, GRID, 1.0)
+        svg.text(x, bottom + 0.8 * px(11), text, 11, role="xtick", anchor="middle")
+    svg.text(
+        (left + right) / 2,
+        bottom + 1.8 * px(11) + 0.5 * px(12),
+        xlabel,
+        12,
+        role="xlabel",
+        anchor="middle",
+    )
+    if highlight:
+        svg.defs.append(
+            f'<pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="8" height="8" fill="{HIGHLIGHT}"/>'
+            '<line x1="0" y1="0" x2="0" y2="8" stroke="white" stroke-width="2"/></pattern>'
+        )
+    slot = (bottom - top) / len(numbers)
+    for i, (name, value, text) in enumerate(zip(names, numbers, value_texts, strict=True)):
+        y = top + (i + 0.5) * slot
+        fill = "url(#hatch)" if name == highlight else (OTHERS if highlight else HIGHLIGHT)
+        x0, x1 = sorted((frame.x(0.0), frame.x(value)))
+        svg.add(
+            f'<rect x="{x0:.1f}" y="{y - 0.4 * slot:.1f}" width="{x1 - x0:.1f}" '
+            f'height="{0.8 * slot:.1f}" fill="{fill}"/>'
+        )
+        svg.text(left - 0.4 * px(11), y, name, 11, role="category", anchor="end")
+        gap = 3 * FIGURE_DPI / 72
+        at, anchor = (x1 + gap, "start") if value >= 0 else (x0 - gap, "end")
+        svg.text(at, y, text, 10, role="value", anchor=anchor)
+    if xlim[0] < 0 < xlim[1]:
+        svg.line(frame.x(0.0), top, frame.x(0.0), bottom, INK, 0.8)
+    svg.add(
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
+        f'height="{bottom - top:.1f}" fill="none" stroke="{GRID}" stroke-width="1.25"/>'
+    )
+    return Chart(svg.done(), round(width), round(height), xlim, tuple(svg.texts), frame.plot)
+
+
+def _bar_view(values: np.ndarray, label_widths: list[float], room: float) -> tuple[float, float]:
+    """The value range that leaves room beside every bar's end for its value label."""
+    low, high = view(values, zero=True)
+    gap = 6 * FIGURE_DPI / 72
+    for _ in range(4):  # the scale changes as the range grows; a few rounds settle it
+        scale = room / (high - low)
+        for value, w in zip(values, label_widths, strict=True):
+            if value >= 0:
+                high = max(high, value + (w + gap) / scale)
+            else:
+                low = min(low, value - (w + gap) / scale)
+    return low, high
+
+
+def figure_html(chart: Chart, caption: str, alt: str) -> str:
+    """An accessible ``<figure>`` with the SVG embedded as a data URI."""
+    data = base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
+    return (
+        '<figure class="trsplan-figure">'
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}"/>'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
