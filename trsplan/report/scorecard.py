@@ -16,6 +16,7 @@ import pandas as pd
 
 from trsplan.evaluation.status import Status
 from trsplan.evaluation.targets import load_targets
+from trsplan.report.memo import frame_memo, geo_rows
 from trsplan.report.text import fmt_number, fmt_percent, join_words, words
 
 #: Known statuses best first; a status the rules add later sorts after these.
@@ -43,10 +44,13 @@ class GoalLine:
 
 def scorecard_rows(status: pd.DataFrame, geo_code: str) -> pd.DataFrame:
     """Every target row of a geography, in the targets file's goal order."""
-    rows = status[status["geo_code"] == geo_code].copy()
-    order = {g.id: i for i, g in enumerate(load_targets().goals())}
-    rows["_order"] = rows["goal_id"].map(order)
-    return rows.sort_values(["_order", "target_index"]).drop(columns="_order")
+    memo = frame_memo(status).setdefault("scorecard_rows", {})
+    if geo_code not in memo:
+        rows = geo_rows(status, geo_code).copy()
+        order = {g.id: i for i, g in enumerate(load_targets().goals())}
+        rows["_order"] = rows["goal_id"].map(order)
+        memo[geo_code] = rows.sort_values(["_order", "target_index"]).drop(columns="_order")
+    return memo[geo_code]
 
 
 def previous_evaluation(store: pd.DataFrame, year: int, geo_code: str) -> pd.DataFrame:

@@ -14,7 +14,6 @@ chart kind they would have to import each other's private helpers.
 from __future__ import annotations
 
 import html
-import weakref
 from functools import cache
 from typing import Any
 
@@ -27,6 +26,7 @@ from trsplan.indicators.compute import COMMUTING_IDS
 from trsplan.indicators.store import select
 from trsplan.paths import static_dir
 from trsplan.report import figures, scorecard
+from trsplan.report.memo import frame_memo, geo_rows
 from trsplan.report.pages import geo_name
 from trsplan.report.text import (
     LABELS,
@@ -55,7 +55,7 @@ def goal_indicators(goal_id: str, store: pd.DataFrame, geo_code: str) -> list[st
     targets = load_targets()
     ids = [g.id for g in targets.goals() if g.id == goal_id or g.parent == goal_id]
     wanted = [i for gid in ids for i in targets.goal(gid).indicators]
-    present = set(_geo_rows(store, geo_code)["indicator_id"])
+    present = set(geo_rows(store, geo_code)["indicator_id"])
     bases = {p.split(":")[0] for p in present}
     return list(dict.fromkeys(i for i in wanted if i in present or i in bases))
 
@@ -96,51 +96,19 @@ def _bars_alt(what: str, values: pd.Series, decimals: int, lang: str) -> str:
 
 def _series(store: pd.DataFrame, geo_code: str, indicator_id: str, year: int) -> pd.Series:
     """The geography's values of the indicator from 2000 to ``year``, by year, without gaps."""
-    memo = _memo(store).setdefault("series", {})
+    memo = frame_memo(store).setdefault("series", {})
     if (geo_code, indicator_id) not in memo:
-        own = _geo_rows(store, geo_code)
+        own = geo_rows(store, geo_code)
         rows = own[own["indicator_id"] == indicator_id]
         memo[geo_code, indicator_id] = rows.set_index("year")["value"].sort_index().dropna()
     series = memo[geo_code, indicator_id]
     return series[(series.index >= 2000) & (series.index <= year)]
 
 
-def _memo(frame: pd.DataFrame) -> dict:
-    """Answers computed from one frame (a report's store or status), kept while the frame lives.
-
-    A report asks for the same rows many times (a chart, its reading, its ranking); each boolean
-    selection costs about a millisecond on the report's 20,000 rows, so each is made once. Keyed
-    by the frame's identity and checked through a weak reference, so a new frame never sees
-    another's answers.
-    """
-    entry = _MEMOS.get(id(frame))
-    if entry is None or entry[0]() is not frame:
-        for key in [k for k, (ref, _) in _MEMOS.items() if ref() is None]:
-            del _MEMOS[key]
-        entry = (weakref.ref(frame), {})
-        _MEMOS[id(frame)] = entry
-    return entry[1]
-
-
-_MEMOS: dict[int, tuple[weakref.ref, dict]] = {}
-
-
-def _geo_rows(frame: pd.DataFrame, geo_code: str) -> pd.DataFrame:
-    """One geography's rows of the store or the status, in the frame's order."""
-    memo = _memo(frame)
-    if "geo" not in memo:
-        memo["geo"] = frame.groupby("geo_code", sort=False, observed=True).indices
-        memo["geo_rows"] = {}
-    if geo_code not in memo["geo_rows"]:
-        positions = memo["geo"].get(geo_code, [])
-        memo["geo_rows"][geo_code] = frame.iloc[positions]
-    return memo["geo_rows"][geo_code]
-
-
 def _unit(store: pd.DataFrame, indicator_id: str) -> str:
     """The unit of an indicator, or of the first indicator in the store whose id starts with
     ``indicator_id`` (``location_quotient:`` for the per-industry ones)."""
-    memo = _memo(store)
+    memo = frame_memo(store)
     if "units" not in memo:
         firsts = store.drop_duplicates("indicator_id")
         memo["units"] = dict(zip(firsts["indicator_id"], firsts["unit"], strict=True))
@@ -155,7 +123,7 @@ def _decimals(store: pd.DataFrame, indicator_id: str) -> int:
 
 
 def _target_row(status: pd.DataFrame, geo_code: str, indicator_id: str) -> pd.Series | None:
-    own = _geo_rows(status, geo_code)
+    own = geo_rows(status, geo_code)
     rows = own[own["indicator_id"] == indicator_id]
     numeric = rows[rows["target_value"].notna() & (rows["basis"] == "level")]
     return numeric.iloc[0] if len(numeric) else (rows.iloc[0] if len(rows) else None)
@@ -219,7 +187,7 @@ def time_series_figure(store, status, forecasts, geo_code, indicator_id, year, l
 def _comparators(store: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
     """The six city regions built by the 10 % commuting rule (one rule for all, each once) and
     Norway; Norway is left out when it is the whole of a share (100 %)."""
-    memo = _memo(store)
+    memo = frame_memo(store)
     if "comparators" not in memo:
         every = select(store, geo_code=[*COMMUTING_IDS, "norge"]).dropna(subset=["value"])
         memo["comparators"] = (every, every.groupby("indicator_id", sort=False).indices, {})
@@ -439,7 +407,7 @@ def lead_first(store, status, geo_code: str, goal_id: str, indicators: list[str]
         & (status["goal_id"] == goal_id)
         & (status["latest_value"].notna())
     ].sort_values("target_index")
-    present = set(_geo_rows(store, geo_code)["indicator_id"])
+    present = set(geo_rows(store, geo_code)["indicator_id"])
     lead = [i for i in rows["indicator_id"] if i in present]
     return list(dict.fromkeys([*lead[:1], *indicators]))
 
