@@ -446,6 +446,7 @@ def _split_unchanged(
                     notebook=entry.get("notebook"),
                     status="skipped",
                     key=job.key,
+                    extra=entry.get("extra") or {},
                 )
             )
         else:
@@ -542,27 +543,38 @@ INDEX_TEXT = {
 }
 
 
-def goal_tally(status: pd.DataFrame, geo_code: str, lang: str) -> str:
-    """ "✔ 2 nådd · ↗ 5 i rute · …": the report's verdict counts (one per goal), as its first
+def goal_tally(counts: list[tuple[str, str, int]]) -> str:
+    """ "✔ 2 nådd · ↗ 5 i rute · …": a report's verdict counts (one per goal), as its first
     page words them."""
+    return " · ".join(f"{symbol} {n} {word}" for symbol, word, n in counts)
+
+
+def _report_counts(
+    result: ReportResult, status: pd.DataFrame | None, lang: str
+) -> list[tuple[str, str, int]] | None:
+    """The counts the report's first page carries; judged again from the status frame only for
+    a report run before the pages carried them."""
+    counts = result.extra.get("verdict_counts")
+    if counts is not None:
+        return [tuple(c) for c in counts]
+    geo = str(result.parameters.get("municipality", result.parameters.get("region")))
+    if status is None or not (status["geo_code"] == geo).any():
+        return None
     from trsplan.report import scorecard
 
-    counts = scorecard.status_counts(status, geo_code, lang)
-    return " · ".join(f"{symbol} {n} {word}" for symbol, word, n in counts)
+    return scorecard.status_counts(status, geo, lang)
 
 
 def write_index(
     build: BuildResult, region: str, lang: str, status: pd.DataFrame | None = None
 ) -> Path:
     words = INDEX_TEXT[lang]
-    # one pass over the status frame, not one scan of it per report
-    by_geo = dict(tuple(status.groupby("geo_code", sort=False))) if status is not None else {}
     items = []
     for r in build.results:
         status_text = words["ok"] if r.ok else f"{words['failed']}: {html.escape(r.error or '')}"
-        geo = r.parameters.get("municipality", r.parameters.get("region"))
-        if str(geo) in by_geo and r.ok:
-            status_text += f" — {html.escape(goal_tally(by_geo[str(geo)], str(geo), lang))}"
+        counts = _report_counts(r, status, lang) if r.ok else None
+        if counts:
+            status_text += f" — {html.escape(goal_tally(counts))}"
         link = (
             f'<a href="{html.escape(r.html)}">{html.escape(r.title)}</a>'
             if r.html

@@ -201,6 +201,7 @@ class ReportWorker:
                 result.notebook = (
                     str(executed.relative_to(job.output_dir)) if executed.exists() else None
                 )
+            result.extra = report_facts(notebook)
             body = render_html(
                 self.exporter(str(job.parameters.get("lang", "nb"))), notebook, job.title
             )
@@ -239,6 +240,20 @@ class ReportWorker:
             raise
         _write_notebook(executed, notebook)
         return notebook
+
+
+def report_facts(notebook: nbformat.NotebookNode) -> dict:
+    """What a report's own pages say that the index shows: its verdict counts, read from the
+    executed first page (the index then never judges the goals a second time)."""
+    from trsplan.report.scorecard import COUNTS_ATTRIBUTE, counts_in_html
+
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            text = "".join(text) if isinstance(text, list) else text
+            if COUNTS_ATTRIBUTE in text:
+                return {"verdict_counts": counts_in_html(text)}
+    return {}
 
 
 def _write_notebook(path: Path, notebook: nbformat.NotebookNode) -> None:

@@ -10,6 +10,8 @@ two years earlier on the same indicator store.
 from __future__ import annotations
 
 import html
+import json
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -427,21 +429,44 @@ def first_page_html(
     lang: str,
     previous: pd.DataFrame | None = None,
 ) -> str:
-    """Verdict sentences, the scorecard and the one-line list of goals not yet assessable."""
+    """Verdict sentences, the scorecard and the one-line list of goals not yet assessable.
+
+    The section carries its verdict counts (``data-verdict-counts``), so the index page shows
+    what the report says without judging every goal again."""
     lines, unmeasured = goal_lines(status, geo_code, lang, previous)
     verdict = html.escape(verdict_text(lines, unmeasured, year, lang))
+    counts = html.escape(json.dumps(counts_from_lines(lines, unmeasured, lang), ensure_ascii=False))
     return (
-        f'<section class="trsplan-first-page"><h2>{words("verdict_heading", lang)}</h2>'
+        f'<section class="trsplan-first-page" {COUNTS_ATTRIBUTE}="{counts}">'
+        f"<h2>{words('verdict_heading', lang)}</h2>"
         f'<p class="trsplan-verdict">{verdict}</p>'
         f"{scorecard_html(lines, year, lang)}{unmeasured_html(unmeasured, lang)}</section>"
     )
 
 
+COUNTS_ATTRIBUTE = "data-verdict-counts"
+_COUNTS = re.compile(COUNTS_ATTRIBUTE + r'="([^"]*)"')
+
+
 def status_counts(status: pd.DataFrame, geo_code: str, lang: str = "nb") -> list[tuple]:
     """The verdict counts of one report (for the index page): (symbol, word, n) per status."""
     lines, unmeasured = goal_lines(status, geo_code, lang)
+    return counts_from_lines(lines, unmeasured, lang)
+
+
+def counts_from_lines(
+    lines: list[GoalLine], unmeasured: list[tuple[str, str]], lang: str
+) -> list[tuple[str, str, int]]:
     counts = verdict_counts(lines, lang)
     if unmeasured:
         na = Status.NOT_ASSESSED
         counts.append((na.symbol, na.label(lang), len(unmeasured)))
     return counts
+
+
+def counts_in_html(text: str) -> list[tuple[str, str, int]] | None:
+    """The verdict counts a rendered first page carries, or None if it carries none."""
+    found = _COUNTS.search(text)
+    if found is None:
+        return None
+    return [(str(a), str(b), int(n)) for a, b, n in json.loads(html.unescape(found.group(1)))]

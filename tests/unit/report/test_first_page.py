@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pandas as pd
 import pytest
 
@@ -112,6 +113,26 @@ def test_verdict_sentences_count_goals_by_status_and_keep_context_apart():
 def test_index_counts_are_the_first_pages():
     counts = scorecard.status_counts(STATUS, "r", "nb")
     assert ("–", "ikke vurdert", 7) in counts and ("✔", "nådd", 1) in counts
+    # the rendered first page carries the same counts, which the index reads back
+    page = scorecard.first_page_html(STATUS, "r", 2026, "nb")
+    assert scorecard.counts_in_html(page) == counts
+    assert scorecard.counts_in_html("<p>no first page</p>") is None
+
+
+def test_the_index_shows_the_counts_a_report_carries_and_judges_only_older_runs_again():
+    from trsplan.report.build import _report_counts
+    from trsplan.report.runner import ReportResult, report_facts
+
+    page = scorecard.first_page_html(STATUS, "r", 2026, "nb")
+    notebook = {"cells": [{"outputs": [{"data": {"text/html": ["<h1>x</h1>", page]}}]}]}
+    facts = report_facts(nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5,
+                                             "metadata": {}, **notebook}))  # fmt: skip
+    counts = scorecard.status_counts(STATUS, "r", "nb")
+    carried = ReportResult("s", "region", "R", {"region": "r"}, ok=True, extra=facts)
+    assert _report_counts(carried, None, "nb") == counts  # no status frame needed
+    older = ReportResult("s", "region", "R", {"region": "r"}, ok=True)
+    assert _report_counts(older, STATUS, "nb") == counts
+    assert _report_counts(older, None, "nb") is None
 
 
 def test_a_rank_target_is_never_a_value_line():
