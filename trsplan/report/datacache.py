@@ -64,9 +64,9 @@ def cache_size() -> tuple[int, int]:
     root = cache_root()
     if not root.is_dir():
         return 0, 0
-    folders = [p for p in root.iterdir() if p.is_dir()]
-    size = sum(f.stat().st_size for p in folders for f in p.iterdir() if f.is_file())
-    return len(folders), size
+    files = {p: [f for f in p.glob("*.parquet") if f.is_file()] for p in root.iterdir()}
+    filled = [p for p, held in files.items() if held]
+    return len(filled), sum(f.stat().st_size for p in filled for f in files[p])
 
 
 def clear_cache() -> int:

@@ -110,8 +110,13 @@ def test_a_new_output_folder_reuses_the_cache_and_stays_self_contained(
     assert ensure_data(FakeSnapshot(), YEAR, second, ["5001"]) == key
     for name in DATA_FILES:
         assert (second / name).read_bytes() == (first / name).read_bytes(), name
-    datacache.clear_cache()  # the folder holds its own files (hardlinks or copies)
-    assert not any(datacache.cache_root().iterdir())
+    folders, size = datacache.cache_size()
+    assert folders == 1 and size == sum(
+        (first / f"{n}.parquet").stat().st_size
+        for n in ("indicators", "status", "forecasts", "status_previous")
+    )
+    assert datacache.clear_cache() == 1  # the folder holds its own files (hardlinks or copies)
+    assert not any(datacache.cache_root().iterdir()) and datacache.cache_size() == (0, 0)
     assert pd.read_parquet(second / "status.parquet")["geo_code"].tolist() == ["5001", "5035"]
     assert pd.read_parquet(second / "status_previous.parquet")["geo_code"].tolist() == ["5001"]
 
