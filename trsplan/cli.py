@@ -98,6 +98,13 @@ def report(
     force: Annotated[
         bool, typer.Option(help="Re-run reports whose inputs are unchanged (default: skip).")
     ] = False,
+    recompute: Annotated[
+        bool,
+        typer.Option(
+            help="Compute the indicator store and evaluations again instead of reusing the "
+            "cached ones (<data dir>/processed/computed), and re-run every report."
+        ),
+    ] = False,
     executor: Annotated[
         str, typer.Option(help="local (warm kernels here) or dask (a Dask cluster).")
     ] = "local",
@@ -126,6 +133,7 @@ def report(
                 any_municipality=any_municipality,
                 all_municipalities=all_municipalities,
                 force=force,
+                recompute=recompute,
                 executor=executor,
                 scheduler=scheduler,
                 on_plan=progress.plan,
@@ -381,6 +389,31 @@ def demo_register(
     written = register.write_register(out, **{k: v for k, v in sizes.items() if v is not None})
     for path in written:
         console.print(f"{path}  {path.stat().st_size:,} bytes (synthetic)")
+
+
+cache_app = typer.Typer(
+    help="The cache of computed data (indicator store, evaluations) shared by report runs.",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is and how much it holds."""
+    from trsplan.report.datacache import cache_root, cache_size
+
+    folders, size = cache_size()
+    typer.echo(f"{cache_root()}: {folders} data keys, {size / 2**20:.1f} MiB")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete the cached data (report folders keep their own copies); the next run recomputes."""
+    from trsplan.report.datacache import cache_root, clear_cache
+
+    removed = clear_cache()
+    typer.echo(f"removed {removed} data keys from {cache_root()}")
 
 
 @app.command("geography-build")

@@ -52,3 +52,30 @@ def test_report_key_changes_with_each_input(tmp_path: Path):
     assert incremental.data_key(checksums, 2024) != incremental.data_key(
         {"ssb/07459.json": "x"}, 2024
     )
+
+
+def test_a_new_output_folder_takes_the_data_from_the_shared_cache(
+    report_set: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The report set filled the shared cache; a run into another folder computes nothing
+    (store, evaluation, previous evaluation) and its data files equal the set's."""
+    from trsplan.evaluation import evaluate as evaluate_module
+    from trsplan.indicators import compute as compute_module
+    from trsplan.report.build import ensure_data
+    from trsplan.snapshot.store import Snapshot
+
+    def boom(*args, **kwargs):
+        raise AssertionError("computed although the shared cache holds the data")
+
+    monkeypatch.setattr(compute_module, "compute_store", boom)
+    monkeypatch.setattr(evaluate_module, "evaluate", boom)
+    data = tmp_path / "out" / report_set.name / "data"
+    manifest = _manifest(report_set)
+    snapshot = Snapshot.open(manifest["snapshot"]["version"])
+    ensure_data(snapshot, int(report_set.name), data, ["5001", "5035"])
+    names = ("indicators", "status", "forecasts", "status_previous")
+    for name in names:
+        assert (data / f"{name}.parquet").read_bytes() == (
+            report_set / "data" / f"{name}.parquet"
+        ).read_bytes()
+    assert (data / "key.txt").read_text() == (report_set / "data" / "key.txt").read_text()

@@ -12,7 +12,6 @@ import datetime as dt
 import html
 import json
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from trsplan import __version__, geography
 from trsplan.errors import NonMemberError, YearOutOfRangeError
-from trsplan.fileio import atomic_path, write_text
+from trsplan.fileio import write_text
 from trsplan.paths import notebooks_dir
 from trsplan.report import incremental
 from trsplan.report.pages import ReportRequest
@@ -232,59 +231,27 @@ def plan_jobs(
 
 
 def ensure_data(
-    snapshot: Snapshot, year: int, data_dir: Path, previous_for: list[str] | None = None
+    snapshot: Snapshot,
+    year: int,
+    data_dir: Path,
+    previous_for: list[str] | None = None,
+    *,
+    recompute: bool = False,
 ) -> str:
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
-    Returns the data key the reports' keys build on. ``status_previous`` holds the evaluation
-    ``EVALUATION_INTERVAL`` years earlier (the first pages compare with it) for the
-    geographies ``previous_for`` (the reports of the run), added to those already there.
+    Returns the data key the reports' keys build on. Reused from ``data_dir`` when current,
+    else from the shared cache (``datacache``: hardlinked or copied in), else computed into
+    both; ``recompute`` computes them again regardless (and refreshes the cache).
+    ``status_previous`` holds the evaluation ``EVALUATION_INTERVAL`` years earlier (the first
+    pages compare with it) for the geographies ``previous_for`` (the reports of the run), added
+    to those already there.
     """
+    from trsplan.report import datacache
+
     key = incremental.data_key(snapshot.checksums(), year)
-    stamp = data_dir / "key.txt"
-    files = [data_dir / f"{n}.parquet" for n in ("indicators", "status", "forecasts")]
-    current = stamp.is_file() and stamp.read_text().strip() == key
-    store = None
-    if not (current and all(f.is_file() for f in files)):
-        from trsplan.evaluation.evaluate import evaluate
-        from trsplan.indicators.compute import compute_store
-        from trsplan.indicators.store import write_store
-
-        store = compute_store(snapshot, to_year=year)
-        write_store(store, files[0])
-        status, forecasts = evaluate(store, year)
-        for path, frame in zip(files[1:], (status, forecasts), strict=True):
-            with atomic_path(path) as tmp:
-                frame.to_parquet(tmp, index=False)
-        write_text(stamp, key + "\n")
-    _ensure_previous(data_dir, year, key, previous_for or [], store)
+    datacache.ensure(snapshot, year, key, data_dir, previous_for or [], recompute=recompute)
     return key
-
-
-def _ensure_previous(
-    data_dir: Path, year: int, key: str, geos: list[str], store: pd.DataFrame | None
-) -> None:
-    """The evaluation two years earlier, once per run for all its reports (each report would
-    otherwise run it in its notebook); only for the reports' geographies, so a small set does
-    not pay for every municipality."""
-    path, stamp = data_dir / "status_previous.parquet", data_dir / "status_previous.key"
-    have: set[str] = set()
-    if path.is_file() and stamp.is_file():
-        head, _, listed = stamp.read_text().strip().partition("\n")
-        have = set(listed.split(",")) if head == key else set()
-    if not geos or set(geos) <= have:
-        return
-    from trsplan.evaluation.evaluate import evaluate
-    from trsplan.indicators.store import read_store
-    from trsplan.report import scorecard
-
-    wanted = sorted(have | set(geos))
-    if store is None:
-        store = read_store(data_dir / "indicators.parquet")
-    previous, _ = evaluate(store, year - scorecard.EVALUATION_INTERVAL, geo_codes=wanted)
-    with atomic_path(path) as tmp:
-        previous.to_parquet(tmp, index=False)
-    write_text(stamp, key + "\n" + ",".join(wanted) + "\n")
 
 
 def resolve_request(
@@ -304,9 +271,10 @@ def resolve_request(
     year = resolve_year(snapshot, year)
     if indicators_path:
         data_dir = Path(indicators_path).parent
-    else:  # one computed store per snapshot and year, reused by later runs by hand
-        key = incremental.data_key(snapshot.checksums(), year)[:16]
-        data_dir = Path(tempfile.gettempdir()) / f"trsplan-data-{key}"
+    else:  # the shared cache's folder, as `trsplan report` fills it (datacache)
+        from trsplan.report import datacache
+
+        data_dir = datacache.cache_dir(incremental.data_key(snapshot.checksums(), year))
         ensure_data(snapshot, year, data_dir, [code])
     codes = [] if kind == "region" else [code]
     requests = plan_requests(
@@ -339,6 +307,7 @@ def build_reports(
     any_municipality: bool = False,
     all_municipalities: bool = False,
     force: bool = False,
+    recompute: bool = False,
     executor: str = "local",
     scheduler: str | None = None,
     on_plan: Callable[[int, int], None] | None = None,
@@ -346,10 +315,13 @@ def build_reports(
 ) -> BuildResult:
     """Validate everything, compute the store, run every report, write manifest and index.
 
-    Reports whose key is unchanged and whose outputs exist are skipped unless ``force``.
+    Reports whose key is unchanged and whose outputs exist are skipped unless ``force``;
+    ``recompute`` computes the store and evaluations again instead of reusing the output
+    folder's or the shared cache's (``datacache``), and re-runs every report.
     ``on_plan(to_run, skipped)`` and ``on_result(result)`` let the caller show progress.
     """
     started = time.perf_counter()
+    force = force or recompute
     check_lang(lang)
     geography.region_info(region)
     if executor not in EXECUTORS:
@@ -382,7 +354,7 @@ def build_reports(
             scheduler,
             on_result,
             prepare=lambda: ensure_data(
-                snapshot, year, out_dir / "data", [r.code for r in requests]
+                snapshot, year, out_dir / "data", [r.code for r in requests], recompute=recompute
             ),
         )
         by_stem = {r.stem: r for r in [*skipped, *ran]}
