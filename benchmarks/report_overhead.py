@@ -1,0 +1,171 @@
+"""Where a warm-kernel report's time goes outside the notebook's own cells (issue 10).
+
+Runs the municipality reports of an existing ``trsplan report`` output folder on one warm kernel
+(``ReportWorker``) and times each phase separately, wall and CPU (this process and the kernel's):
+
+- ``reset``: the between-reports reset (``WarmKernel.reset``);
+- ``run_notebook``: parameterize + execute (papermill's machinery) + error check;
+  ``cells`` is the sum of the cells' own ``metadata.papermill.duration`` and ``messaging`` the
+  rest (papermill/nbclient bookkeeping, ZMQ round trips, output handling);
+- ``html``: ``render_html``; ``write``: ``nbformat.writes`` (what ``_write_notebook`` serialises).
+
+The first two code cells' durations (``load_cell``, ``first_page_cell``) show what
+``pages.load``/``previous_status`` cost per report. Kernel start (``WarmKernel.__init__``, start +
+PREIMPORT) is timed once.
+
+    .venv/bin/trsplan report --format html --out /tmp/kr1     # once: the data and manifest
+    .venv/bin/python benchmarks/report_overhead.py --out /tmp/kr1 [--rounds 2] [--profile]
+
+Prints the medians per phase and writes them to ``benchmarks/results/report_overhead.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import json
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+
+from trsplan.report.runner import ReportJob, ReportWorker, render_html
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "report_overhead.json"
+NOTEBOOKS = ROOT / "trsplan" / "notebooks"
+
+
+class Clock:
+    """Wall and CPU seconds (this process, the kernel process) of one phase."""
+
+    def __init__(self, kernel_pid: int) -> None:
+        self.kernel = psutil.Process(kernel_pid)
+
+    def _now(self) -> tuple[float, float, float]:
+        k = self.kernel.cpu_times()
+        return time.perf_counter(), time.process_time(), k.user + k.system
+
+    def run(self, fn, *args, **kwargs):
+        before = self._now()
+        value = fn(*args, **kwargs)
+        after = self._now()
+        wall, cpu, kernel_cpu = (a - b for a, b in zip(after, before, strict=True))
+        return value, {"wall": wall, "cpu_client": cpu, "cpu_kernel": kernel_cpu}
+
+
+def municipality_jobs(year_dir: Path, work: Path) -> list[ReportJob]:
+    manifest = json.loads((year_dir / "manifest.json").read_text())
+    return [
+        ReportJob(
+            notebook=NOTEBOOKS / f"{r['kind']}.ipynb",
+            parameters=r["parameters"],
+            output_dir=work,
+            stem=r["stem"],
+            kind=r["kind"],
+            title=r["title"],
+        )
+        for r in manifest["reports"]
+        if r["kind"] == "municipality"
+    ]
+
+
+def cell_durations(nb: nbformat.NotebookNode) -> list[float]:
+    return [
+        c.metadata.get("papermill", {}).get("duration") or 0.0
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
+
+
+def one_report(worker: ReportWorker, clock: Clock, job: ReportJob, first: bool) -> dict:
+    kernel = worker._kernel()
+    row: dict = {}
+    if not first:
+        _, row["reset"] = clock.run(kernel.reset)
+    kernel.reports = 0  # reset timed above: run_notebook must not reset again
+    executed = job.output_dir / "notebooks" / f"{job.stem}.ipynb"
+    nb, row["run_notebook"] = clock.run(
+        kernel.run_notebook, job.notebook, job.parameters, executed, 600
+    )
+    cells = cell_durations(nb)
+    # cells 0 and 1: the injected parameters and the notebook's own defaults
+    row["cells"] = {"wall": sum(cells)}
+    row["messaging"] = {"wall": row["run_notebook"]["wall"] - sum(cells)}
+    row["load_cell"] = {"wall": cells[2]}
+    row["first_page_cell"] = {"wall": cells[3]}
+    lang = str(job.parameters.get("lang", "nb"))
+    _, row["html"] = clock.run(render_html, worker.exporter(lang), nb, job.title)
+    text, row["write"] = clock.run(nbformat.writes, nb)
+    row["notebook_bytes"] = {"wall": len(text)}
+    return row
+
+
+def summarise(rows: list[dict]) -> dict:
+    summary: dict = {}
+    for phase in rows[-1]:
+        for metric in rows[-1][phase]:
+            values = [r[phase][metric] for r in rows if phase in r and metric in r[phase]]
+            summary.setdefault(phase, {})[metric] = round(statistics.median(values), 4)
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("/tmp/kr1"), help="trsplan report --out")
+    parser.add_argument("--year", default="")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="cProfile this process's side")
+    args = parser.parse_args()
+    years = sorted(p for p in args.out.iterdir() if (p / "manifest.json").is_file())
+    if not years:
+        print(f"no manifest.json under {args.out}: run `trsplan report --out {args.out}` first")
+        return 2
+    year_dir = args.out / args.year if args.year else years[-1]
+    work = Path(tempfile.mkdtemp(prefix="report-overhead-"))
+    jobs = municipality_jobs(year_dir, work)
+    worker = ReportWorker()
+    started = time.perf_counter()
+    kernel = worker._kernel()
+    start_s = time.perf_counter() - started
+    clock = Clock(kernel.pid)
+    profile = cProfile.Profile() if args.profile else None
+    rows = []
+    try:
+        for round_ in range(args.rounds):
+            for n, job in enumerate(jobs):
+                if profile is not None and round_ == args.rounds - 1:
+                    profile.enable()
+                row = one_report(worker, clock, job, first=round_ == 0 and n == 0)
+                if profile is not None:
+                    profile.disable()
+                if round_ > 0:  # the first round fills the kernel's caches
+                    rows.append(row)
+    finally:
+        worker.close()
+    results = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
+        "cores": os.cpu_count(),
+        "reports_per_round": len(jobs),
+        "rounds_measured": max(args.rounds - 1, 0),
+        "kernel_start_s": round(start_s, 3),
+        "median_per_report": summarise(rows) if rows else {},
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    if profile is not None:
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
