@@ -5,8 +5,10 @@ Runs the municipality reports of an existing ``trsplan report`` output folder on
 
 - ``reset``: the between-reports reset (``WarmKernel.reset``);
 - ``run_notebook``: parameterize + execute (papermill's machinery) + error check;
-  ``cells`` is the sum of the cells' own ``metadata.papermill.duration`` and ``messaging`` the
-  rest (papermill/nbclient bookkeeping, ZMQ round trips, output handling);
+  ``cells.wall`` sums the cells' ``metadata.papermill.duration`` (as the client saw them, so
+  messaging included), ``cells.*_in_kernel`` what the cells' code took inside the kernel
+  (IPython's pre/post_run_cell events) and ``overhead`` the rest of ``run_notebook``
+  (papermill/nbclient, ZMQ, output serialisation, IPython's per-cell work);
 - ``html``: ``render_html``; ``write``: ``nbformat.writes`` (what ``_write_notebook`` serialises).
 
 The first two code cells' durations (``load_cell``, ``first_page_cell``) show what
@@ -41,6 +43,41 @@ from trsplan.report.runner import ReportJob, ReportWorker, render_html
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "report_overhead.json"
 NOTEBOOKS = ROOT / "trsplan" / "notebooks"
+
+
+# Timed in the kernel around each notebook cell (IPython's pre/post_run_cell events, which a
+# reset leaves alone): what the cell's code costs there, without the messaging around it.
+# (Names looked up at call time come from ``sys``: a reset empties the namespace.)
+CELL_TIMER = """
+import sys, time
+sys.trsplan_clock = lambda t=time: (t.perf_counter(), t.thread_time())
+sys.trsplan_cells = []
+def _trsplan_pre(*_):
+    import sys
+    sys.trsplan_t0 = sys.trsplan_clock()
+def _trsplan_post(*_):
+    import sys
+    (wall, cpu), (wall0, cpu0) = sys.trsplan_clock(), sys.trsplan_t0
+    sys.trsplan_cells.append((wall - wall0, cpu - cpu0))
+get_ipython().events.register("pre_run_cell", _trsplan_pre)
+get_ipython().events.register("post_run_cell", _trsplan_post)
+"""
+
+
+def kernel_cell_times(kernel) -> tuple[float, float]:
+    """Wall and CPU seconds the kernel spent inside the cells run since the last call."""
+    found: list[str] = []
+
+    def hook(msg) -> None:
+        if msg["msg_type"] == "stream":
+            found.append(msg["content"]["text"])
+
+    code = "import sys\nprint(*map(sum, zip(*sys.trsplan_cells)))\nsys.trsplan_cells.clear()"
+    kernel._run(
+        kernel.kc.execute_interactive(code, store_history=False, timeout=60, output_hook=hook)
+    )
+    wall, cpu = map(float, "".join(found).split())
+    return wall, cpu
 
 
 class Clock:
@@ -96,9 +133,19 @@ def one_report(worker: ReportWorker, clock: Clock, job: ReportJob, first: bool) 
         kernel.run_notebook, job.notebook, job.parameters, executed, 600
     )
     cells = cell_durations(nb)
+    in_kernel_wall, in_kernel_cpu = kernel_cell_times(kernel)
     # cells 0 and 1: the injected parameters and the notebook's own defaults
-    row["cells"] = {"wall": sum(cells)}
-    row["messaging"] = {"wall": row["run_notebook"]["wall"] - sum(cells)}
+    row["cells"] = {
+        "wall": sum(cells),
+        "wall_in_kernel": in_kernel_wall,
+        "cpu_in_kernel": in_kernel_cpu,
+    }
+    # everything but the cells' own code: papermill/nbclient, ZMQ, IPython's cell machinery
+    row["overhead"] = {
+        "wall": row["run_notebook"]["wall"] - in_kernel_wall,
+        "cpu_kernel": row["run_notebook"]["cpu_kernel"] - in_kernel_cpu,
+        "cpu_client": row["run_notebook"]["cpu_client"],
+    }
     row["load_cell"] = {"wall": cells[2]}
     row["first_page_cell"] = {"wall": cells[3]}
     lang = str(job.parameters.get("lang", "nb"))
@@ -135,6 +182,7 @@ def main() -> int:
     started = time.perf_counter()
     kernel = worker._kernel()
     start_s = time.perf_counter() - started
+    kernel.execute_silent(CELL_TIMER)
     clock = Clock(kernel.pid)
     profile = cProfile.Profile() if args.profile else None
     rows = []
