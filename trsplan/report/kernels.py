@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import copy
+import functools
 import os
 import subprocess
 import tempfile
@@ -185,7 +187,7 @@ class WarmKernel:
         if self.reports:
             self.reset()
         self.reports += 1
-        nb = load_notebook_node(str(notebook))
+        nb = load_notebook(Path(notebook))
         nb = parameterize_notebook(
             nb, dict(parameters), report_mode=False, kernel_name=self.kernel_name
         )
@@ -219,6 +221,20 @@ class WarmKernel:
             self._run(self.km.shutdown_kernel(now=True))
         except Exception:
             kill_process(self)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(notebook: str, _mtime_ns: int, _size: int) -> nbformat.NotebookNode:
+    return load_notebook_node(notebook)
+
+
+def load_notebook(notebook: Path) -> nbformat.NotebookNode:
+    """``papermill.iorw.load_notebook_node``, read, parsed and validated once per file version.
+
+    A copy each time: papermill's parameterizing changes the notebook it is given.
+    """
+    stat = notebook.stat()
+    return copy.deepcopy(_parsed(str(notebook), stat.st_mtime_ns, stat.st_size))
 
 
 def _ignore(_msg) -> None:

@@ -109,6 +109,8 @@ def html_exporter(lang: str = "nb") -> HTMLExporter:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # validate the notebook once after all preprocessors, not after each of them (~10)
+        optimistic_validation=True,
     )
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove-cell"}, enabled=True), enabled=True
