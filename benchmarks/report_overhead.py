@@ -38,6 +38,7 @@ from pathlib import Path
 import nbformat
 import psutil
 
+import trsplan
 from trsplan.report.runner import ReportJob, ReportWorker, render_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +171,7 @@ def main() -> int:
     parser.add_argument("--year", default="")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true", help="cProfile this process's side")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file to write")
     args = parser.parse_args()
     years = sorted(p for p in args.out.iterdir() if (p / "manifest.json").is_file())
     if not years:
@@ -207,8 +209,9 @@ def main() -> int:
         "kernel_start_s": round(start_s, 3),
         "median_per_report": summarise(rows) if rows else {},
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results["trsplan"] = str(Path(trsplan.__file__).parent)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     if profile is not None:
         pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(40)
