@@ -134,6 +134,24 @@ def test_no_state_leaks_between_reports(tmp_path: Path, worker: ReportWorker):
     assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]  # a fresh counter
 
 
+def test_the_first_report_on_a_new_kernel_sees_no_preimported_names(tmp_path: Path):
+    nb = _notebook(
+        tmp_path,
+        "first.ipynb",
+        "import matplotlib.pyplot as plt\n"
+        "assert not {'numpy', 'pandas', 'seaborn', 'gc', 'matplotlib'} & set(globals())\n"
+        "assert plt.get_fignums() == []",
+    )
+    worker = ReportWorker()
+    try:
+        result = worker.run(_job(nb, tmp_path / "out", "first"))
+    finally:
+        worker.close()
+    assert result.ok, result.error
+    executed = nbformat.read(tmp_path / "out" / "notebooks" / "first.ipynb", as_version=4)
+    assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]
+
+
 def test_a_dead_or_hung_kernel_fails_only_its_report(tmp_path: Path, worker: ReportWorker):
     out = tmp_path / "out"
     good = _notebook(tmp_path, "good.ipynb", "print(x)")

@@ -139,6 +139,7 @@ class WarmKernel:
         try:
             self._run(self.kc.wait_for_ready(timeout=start_timeout))
             self.execute_silent(PREIMPORT, timeout=start_timeout)
+            self.reset()  # the preimport's names are not the first report's
         except Exception:
             self.shutdown()
             raise
