@@ -110,6 +110,10 @@ def test_no_state_leaks_between_reports(tmp_path: Path, worker: ReportWorker):
         "dirty.ipynb",
         "import matplotlib as mpl, matplotlib.pyplot as plt\n"
         "leaked = 42\nmpl.rcParams['lines.linewidth'] = 9\nplt.figure()\nimport json",
+        # a reference cycle: the reset's collection must free it (only what survives a reset
+        # is frozen out of later collections); ``sys`` outlives the reset, the cycle must not
+        "import sys, weakref\nclass Cycle: pass\ncycle = Cycle()\ncycle.me = cycle\n"
+        "sys.trsplan_cycle = weakref.ref(cycle)\nleaked",
     )
     clean = _notebook(
         tmp_path,
@@ -118,7 +122,9 @@ def test_no_state_leaks_between_reports(tmp_path: Path, worker: ReportWorker):
         "assert 'leaked' not in globals(), 'a variable leaked'\n"
         "assert 'json' not in globals(), 'an import leaked'\n"
         "assert mpl.rcParams['lines.linewidth'] == mpl.rcParamsDefault['lines.linewidth']\n"
-        "assert plt.get_fignums() == [], plt.get_fignums()",
+        "assert plt.get_fignums() == [], plt.get_fignums()\n"
+        "import sys\nassert sys.trsplan_cycle() is None, 'garbage kept'\n"
+        "assert Out == {} and globals().get('_', '') == '', 'the output history leaked'",
     )
     out = tmp_path / "out"
     assert worker.run(_job(dirty, out, "dirty")).ok
@@ -126,6 +132,24 @@ def test_no_state_leaks_between_reports(tmp_path: Path, worker: ReportWorker):
     assert result.ok, result.error
     executed = nbformat.read(out / "notebooks" / "clean.ipynb", as_version=4)
     assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]  # a fresh counter
+
+
+def test_the_first_report_on_a_new_kernel_sees_no_preimported_names(tmp_path: Path):
+    nb = _notebook(
+        tmp_path,
+        "first.ipynb",
+        "import matplotlib.pyplot as plt\n"
+        "assert not {'numpy', 'pandas', 'seaborn', 'gc', 'matplotlib'} & set(globals())\n"
+        "assert plt.get_fignums() == []",
+    )
+    worker = ReportWorker()
+    try:
+        result = worker.run(_job(nb, tmp_path / "out", "first"))
+    finally:
+        worker.close()
+    assert result.ok, result.error
+    executed = nbformat.read(tmp_path / "out" / "notebooks" / "first.ipynb", as_version=4)
+    assert [c.execution_count for c in executed.cells[1:]] == [1, 2, 3]
 
 
 def test_a_dead_or_hung_kernel_fails_only_its_report(tmp_path: Path, worker: ReportWorker):

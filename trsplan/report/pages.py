@@ -92,15 +92,40 @@ def request(
 
 
 # Read once per kernel (a warm kernel runs many reports): keyed by the files' identity, so a
-# rewritten store is read again. Each frame keeps its row positions per geography, so a report's
-# rows are picked without scanning the whole store.
-_DATA_CACHE: dict[tuple, tuple[tuple[pd.DataFrame, dict[str, np.ndarray]], ...]] = {}
+# rewritten store is read again. Each frame is split by geography once, so a report's rows are
+# a concatenation of a few small pieces instead of a pick from the whole store.
+_Pieces = tuple[pd.DataFrame, dict[str, pd.DataFrame]]  # (no rows, the rows per geography)
+_DATA_CACHE: dict[tuple, tuple[_Pieces, ...]] = {}
 DATA_FILES = ("indicators", "status", "forecasts")
 
 
 def _identity(folder: Path) -> tuple:
     stats = [(folder / f"{n}.parquet").stat() for n in DATA_FILES]
     return (str(folder.resolve()), *((s.st_mtime_ns, s.st_size) for s in stats))
+
+
+def _split(frame: pd.DataFrame) -> _Pieces:
+    """The frame's rows per geography, each piece keeping the frame's index (its row order).
+
+    The reader's ``attrs`` (set-aside notes) are dropped: reports do not read them, and pandas
+    deep-copies ``attrs`` into the result of every operation on the frame.
+    """
+    frame = frame.copy(deep=False)
+    frame.attrs = {}
+    if not frame.index.is_monotonic_increasing:  # the pieces' index must give the file order
+        frame = frame.reset_index(drop=True)
+    positions = frame.groupby("geo_code", observed=True, sort=False).indices
+    return frame.iloc[:0], {geo: frame.iloc[rows] for geo, rows in positions.items()}
+
+
+def _cut(split: _Pieces, geos: list[str]) -> pd.DataFrame:
+    """The rows of ``geos`` in the file's order (as a boolean mask on the whole frame gives)."""
+    empty, pieces = split
+    picked = [pieces[g] for g in dict.fromkeys(geos) if g in pieces]
+    if not picked:
+        return empty
+    rows = pd.concat(picked) if len(picked) > 1 else picked[0]
+    return rows.take(np.argsort(rows.index.to_numpy(), kind="stable"))
 
 
 def _indexed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
@@ -134,12 +159,12 @@ def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     if key not in _DATA_CACHE:
         _DATA_CACHE.clear()
         _DATA_CACHE[key] = (
-            _indexed(read_store(folder / "indicators.parquet")),
-            _indexed(pd.read_parquet(folder / "status.parquet")),
-            _indexed(pd.read_parquet(folder / "forecasts.parquet")),
+            _split(read_store(folder / "indicators.parquet")),
+            _split(pd.read_parquet(folder / "status.parquet")),
+            _split(pd.read_parquet(folder / "forecasts.parquet")),
         )
     geos = report_geos(req)
-    store, status, forecasts = (_rows(indexed, geos) for indexed in _DATA_CACHE[key])
+    store, status, forecasts = (_cut(split, geos) for split in _DATA_CACHE[key])
     return store, status, forecasts
 
 

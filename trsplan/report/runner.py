@@ -97,12 +97,26 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
         )
 
 
+@functools.cache
+def _exporter_class() -> type[HTMLExporter]:
+    from nbconvert import HTMLExporter
+
+    class ReportHTMLExporter(HTMLExporter):
+        """nbconvert's exporter without its schema validation of the whole notebook after each
+        preprocessor (~10 ms a report): nbclient validated every output as it arrived and
+        ``nbformat.writes`` validates the notebook it writes."""
+
+        def _validate_preprocessor(self, nbc, preprocessor) -> None:
+            return None
+
+    return ReportHTMLExporter
+
+
 def html_exporter(lang: str = "nb") -> HTMLExporter:
     """The report HTML: no code, no prompts, analysts' notes (``remove-cell``) dropped."""
-    from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(
+    exporter = _exporter_class()(
         language_code=lang,
         template_name="trsplan",
         extra_template_basedirs=[str(TEMPLATE_DIR)],
