@@ -87,14 +87,11 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from trsplan.errors import (
     ForecastInputError,  # noqa: F401 (re-exported)
@@ -140,7 +137,9 @@ CV_TIE_RTOL = 0.05
 #: Relative tolerance when comparing a value with a target (rounding noise does not decide).
 COMPARE_RTOL = 1e-9
 
-_Z95 = stats.norm.ppf(0.975)
+# statsmodels and scipy load on first use: the report kernels import this module (through the
+# status rules) but never fit a model.
+_Z95 = NormalDist().inv_cdf(0.975)
 
 
 # --------------------------------------------------------------------------- result types
@@ -311,6 +310,8 @@ def probability_of_meeting(
 ) -> float:
     """P(value ≥ target) (``at_least``) or P(value ≤ target) (``at_most``) for a normal
     (``df`` None) or Student-t forecast distribution; a zero scale gives 0 or 1."""
+    from scipy import stats
+
     if direction not in ("at_least", "at_most"):
         raise ForecastInputError(
             f"direction {direction!r} has no numeric target; use at_least or at_most"
@@ -326,6 +327,8 @@ def probability_of_meeting(
 
 def linear_trend(series: pd.Series) -> TrendFit | None:
     """OLS slope per year of a yearly series (NaN dropped); None with fewer than 3 points."""
+    from scipy import stats
+
     y, _ = clean_series(series)
     if len(y) < 3:
         return None
@@ -359,6 +362,8 @@ def _sigma2_floor(y: pd.Series) -> float:
 
 
 def _fit_linear(y: pd.Series) -> Any:
+    import statsmodels.api as sm
+
     x = y.index.to_numpy(dtype="float64") - float(y.index[0])
     return sm.OLS(y.to_numpy(dtype="float64"), sm.add_constant(x, has_constant="add")).fit()
 
@@ -370,6 +375,9 @@ def _linear_llf(res: Any, y: pd.Series) -> float:
 
 
 def _linear_path(res: Any, origin: int, years: list[int]) -> _Path:
+    import statsmodels.api as sm
+    from scipy import stats
+
     x = np.asarray(years, dtype="float64") - float(origin)
     pred = res.get_prediction(sm.add_constant(x, has_constant="add"))
     f95 = pred.summary_frame(alpha=0.05)
@@ -398,6 +406,9 @@ def _period_series(y: pd.Series) -> pd.Series:
 
 
 def _fit_ets(y: pd.Series) -> tuple[Any, bool]:
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
     model = ETSModel(_period_series(y), error="add", trend="add", damped_trend=True)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         # Deliberate: see "Warnings" in the module docstring; convergence is recorded instead.

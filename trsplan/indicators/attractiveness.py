@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from trsplan.errors import TrsplanError
 from trsplan.indicators import catalogue, population
@@ -123,6 +122,8 @@ def fit_attractiveness(
         x = x.loc[:, (x.nunique() > 1) | (x.columns == "const")]  # e.g. an empty size class
         model: dict[str, float | int] = {"year": int(year), "nobs": float(sample.sum())}
         if sample.sum() > x.shape[1]:
+            import statsmodels.api as sm  # on first use: report kernels import this module
+
             fit = sm.OLS(y[sample].to_numpy(), x.to_numpy()).fit()
             params = pd.Series(fit.params, index=x.columns)
             fitted = x_all[x.columns].to_numpy() @ params.to_numpy()

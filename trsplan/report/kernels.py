@@ -44,8 +44,7 @@ ENGINE_NAME = "trsplan-warm"
 PREIMPORT = """
 import matplotlib
 matplotlib.use("Agg")
-import matplotlib.pyplot
-import numpy, pandas, seaborn, pyarrow
+import numpy, pandas, pyarrow
 import IPython.display
 import trsplan.report.figures, trsplan.report.pages, trsplan.report.scorecard
 import trsplan.report.sections, trsplan.report.text, trsplan.geography, trsplan.snapshot
@@ -56,6 +55,8 @@ gc.freeze()
 """
 
 # Back to the state of a fresh kernel: no user variables, no figures, default rc, counter at 1.
+# The reports draw SVG without pyplot (``report/svg.py``); a notebook that uses pyplot anyway
+# gets its figures closed.
 # ``reset(new_session=True)`` also clears the output history (``_``, ``Out``) and ``%who``.
 # Its ``gc.collect()`` is what made a reset slow (~0.15 s walking every module's objects and the
 # cached data): what survived the preimport and each reset is frozen (``gc.freeze``: left out of
@@ -63,8 +64,9 @@ gc.freeze()
 # what the last report made. Reset collects before it clears the namespace, so the report's
 # reference cycles are collected after it, before the freeze: frozen garbage would never be freed.
 RESET = """
-import matplotlib as _m, matplotlib.pyplot as _plt
-_plt.close("all")
+import sys as _sys, matplotlib as _m
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
 _m.rcdefaults()
 _m.use("Agg")
 get_ipython().reset(new_session=True, aggressive=False)
