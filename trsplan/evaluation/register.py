@@ -37,18 +37,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
 import pandas as pd
-import pandera.pandas as pa
-from openpyxl.utils import get_column_letter
 
 from trsplan import geography
 from trsplan.errors import BadCell, RegisterError, TargetsFileError, TrsplanError
 from trsplan.evaluation import status as st
 from trsplan.fileio import atomic_path
 from trsplan.paths import register_dir
+
+if TYPE_CHECKING:  # pandera and openpyxl load when a register is read, not with the module
+    import pandera.pandas as pa
 
 __all__ = [
     "COLUMNS",
@@ -352,6 +352,8 @@ def _row_checks(fn: Any) -> Any:
 
 
 def _schema() -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     y0, y1 = geography.first_year(), geography.last_year()
 
     def element(name: str, fn: Any) -> pa.Check:
@@ -458,6 +460,9 @@ def _problem(
 def _read_workbook(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]]:
     """Raw rows of the Register sheet (object columns, ``_row`` = Excel row) and, per field,
     (column letter, header)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except FileNotFoundError:
@@ -507,6 +512,8 @@ def _read_workbook(path: Path) -> tuple[pd.DataFrame, dict[str, tuple[str, str]]
 
 
 def _validate(frame: pd.DataFrame, where: dict[str, tuple[str, str]], path: Path) -> None:
+    import pandera.pandas as pa
+
     data = frame[list(_REQUIRED)]
     try:
         _schema().validate(data, lazy=True)
