@@ -321,6 +321,18 @@ def _prepare_while_kernels_start(
         ready.set()
 
 
+def warm_export() -> None:
+    """Import nbconvert and compile the report template once in this process (about 0.5 s),
+    while the kernels start: the workers' first exports would otherwise pay it, each, at the
+    same moment."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    cell = new_code_cell(
+        outputs=[new_output("display_data", data={"text/html": "<p>x</p>", "text/plain": "x"})]
+    )
+    render_html(html_exporter(), new_notebook(cells=[new_markdown_cell("# x"), cell]), "x")
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
@@ -376,6 +388,8 @@ def run_reports(
             thread.start()
         if prepare is not None:
             _prepare_while_kernels_start(prepare, todo, ready, threads)
+        with contextlib.suppress(Exception):  # an export problem shows in the report that meets it
+            warm_export()
         while len(results) < len(jobs):
             try:  # a timeout keeps the main thread responsive to Ctrl-C while waiting
                 index, result = done.get(timeout=0.5)
