@@ -450,5 +450,30 @@ def geography_build(
         typer.echo(str(path))
 
 
+def run() -> None:
+    """The console entry point (``trsplan``): the command, its exit handlers, then the end.
+
+    Python's own teardown of what a report run loaded (about 1,600 modules and 270,000 objects)
+    took 0.6 s after the work was done. By then every file is written (atomically) and closed and
+    every kernel is shut down, so after the exit handlers have run and the streams are flushed
+    the process ends at once."""
+    import atexit
+    import sys
+
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:  # a message instead of a code, as ``sys.exit("...")`` gives
+            print(exc.code, file=sys.stderr)
+            code = 1
+    atexit._run_exitfuncs()  # noqa: SLF001 (what normal interpreter exit runs first)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    run()
