@@ -460,6 +460,12 @@ def run() -> None:
     import atexit
     import sys
 
+    # jsonschema (imported by nbformat) imports rfc3987_syntax when it is installed, which compiles
+    # some 35 grammars at import: 1 CPU-s of every report run, for IRI format checks that nothing
+    # here makes (nbformat validates notebooks without format checks). Without the module
+    # jsonschema simply has no "iri" checker (python-jsonschema/jsonschema#1428). Only this
+    # application's process: the library never changes what its users import.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     try:
         app()
         code = 0

@@ -24,19 +24,13 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_event_loop
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.execute import (
-    prepare_notebook_metadata,
-    raise_for_execution_errors,
-    remove_error_markers,
-)
-from papermill.iorw import load_notebook_node
-from papermill.parameterize import parameterize_notebook
+
+if TYPE_CHECKING:
+    import nbformat
 
 ENGINE_NAME = "trsplan-warm"
 
@@ -90,24 +84,32 @@ class KernelSetupError(RuntimeError):
     """The kernel did not start, or the preimport/reset code failed in it."""
 
 
-class WarmEngine(NBClientEngine):
-    """Papermill's nbclient engine on a kernel that is already running (``km``/``kc`` given)."""
+@functools.cache
+def _papermill():
+    """papermill, with the warm engine registered, imported on first use: the import (nbformat,
+    then jsonschema, whose ``rfc3987_syntax`` compiles its grammars: about 1.4 s) must not hold
+    back the kernels' start."""
+    import papermill as pm
+    from papermill.engines import NBClientEngine, papermill_engines
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, *, km, kc, execution_timeout, **kw):
-        client = pm.clientwrap.PapermillNotebookClient(
-            nb_man,
-            km=km,
-            kernel_name=kernel_name,
-            timeout=execution_timeout,
-            log=pm.log.logger,
-            log_output=False,
-        )
-        client.kc = kc  # reuse the open channels: nbclient then neither starts nor stops them
-        return client.execute()
+    class WarmEngine(NBClientEngine):
+        """Papermill's nbclient engine on a kernel already running (``km``/``kc`` given)."""
 
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, *, km, kc, execution_timeout, **kw):
+            client = pm.clientwrap.PapermillNotebookClient(
+                nb_man,
+                km=km,
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                log=pm.log.logger,
+                log_output=False,
+            )
+            client.kc = kc  # reuse the open channels: nbclient neither starts nor stops them
+            return client.execute()
 
-papermill_engines.register(ENGINE_NAME, WarmEngine)
+    papermill_engines.register(ENGINE_NAME, WarmEngine)
+    return pm
 
 
 class WarmKernel:
@@ -187,6 +189,15 @@ class WarmKernel:
         added; the marked notebook is on the exception's ``notebook`` attribute for the caller
         to write.
         """
+        pm = _papermill()
+        from papermill.engines import papermill_engines
+        from papermill.execute import (
+            prepare_notebook_metadata,
+            raise_for_execution_errors,
+            remove_error_markers,
+        )
+        from papermill.parameterize import parameterize_notebook
+
         if self.reports:
             self.reset()
         self.reports += 1
@@ -228,6 +239,8 @@ class WarmKernel:
 
 @functools.lru_cache(maxsize=16)
 def _parsed(notebook: str, _mtime_ns: int, _size: int) -> nbformat.NotebookNode:
+    from papermill.iorw import load_notebook_node
+
     return load_notebook_node(notebook)
 
 

@@ -322,10 +322,14 @@ def _prepare_while_kernels_start(
 
 
 def warm_export() -> None:
-    """Import nbconvert and compile the report template once in this process (about 0.5 s),
-    while the kernels start: the workers' first exports would otherwise pay it, each, at the
-    same moment."""
+    """Import papermill and nbconvert and compile the report template once in this process
+    (about 2 s: nbformat's jsonschema alone compiles ``rfc3987_syntax``'s grammars for 1 s),
+    while the kernels start: the workers' first reports would otherwise wait for it."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from trsplan.report.kernels import _papermill
+
+    _papermill()
 
     cell = new_code_cell(
         outputs=[new_output("display_data", data={"text/html": "<p>x</p>", "text/plain": "x"})]
