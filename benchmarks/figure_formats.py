@@ -103,9 +103,10 @@ def main() -> int:
     base = results["trsplan_svg"]["cpu_ms_median"]
     for name in ("matplotlib_png", "matplotlib_svg"):
         results[name]["times_trsplan_svg"] = round(results[name]["cpu_ms_median"] / base, 1)
+    text = json.dumps(results, indent=2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    RESULTS.write_text(text + "\n")
+    print(text)
     return 0
 
 
