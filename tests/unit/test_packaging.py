@@ -57,7 +57,7 @@ def test_every_dependency_is_pinned_in_constraints():
 
 def test_console_script_points_at_the_cli():
     scripts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == {"trsplan": "trsplan.cli:app"}
+    assert scripts == {"trsplan": "trsplan.cli:run"}  # the typer app, then a quick exit
 
 
 def test_package_data_globs_cover_every_shipped_file():
