@@ -14,6 +14,7 @@ import pandas as pd
 
 from trsplan import geography
 from trsplan.indicators.store import read_store, select, wide
+from trsplan.report.memo import geo_rows
 from trsplan.report.text import (
     DEMO_BANNER,
     PLACEHOLDER_SOURCE,
@@ -92,12 +93,11 @@ def request(
 
 
 # Read once per kernel (a warm kernel runs many reports): keyed by the files' identity, so a
-# rewritten store is read again. Each frame's row positions per geography are found once; a
-# geography's rows are cut out the first time a report asks for them and kept (the comparator
-# regions and Norway are in every report), so a report's rows are a concatenation of a few small
-# pieces instead of a pick from the whole store. Cutting every geography up front cost ~3 s per
-# kernel before its first report.
-_DATA_CACHE: dict[tuple, tuple[_Pieces, ...]] = {}
+# rewritten store is read again. A geography's rows are cut out the first time a report asks for
+# them and kept (``memo.geo_rows``; the comparator regions and Norway are in every report), so a
+# report's rows are a concatenation of a few small pieces instead of a pick from the whole store.
+# Cutting every geography up front cost ~3 s per kernel before its first report.
+_DATA_CACHE: dict[tuple, tuple[pd.DataFrame, ...]] = {}
 DATA_FILES = ("indicators", "status", "forecasts")
 
 
@@ -106,45 +106,24 @@ def _identity(folder: Path) -> tuple:
     return (str(folder.resolve()), *((s.st_mtime_ns, s.st_size) for s in stats))
 
 
-class _Pieces:
-    """A frame's rows per geography, cut on first use; each piece keeps the frame's index (its
-    row order).
-
-    The reader's ``attrs`` (set-aside notes) are dropped: reports do not read them, and pandas
-    deep-copies ``attrs`` into the result of every operation on the frame.
-    """
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        frame = frame.copy(deep=False)
-        frame.attrs = {}
-        if not frame.index.is_monotonic_increasing:  # the pieces' index must give file order
-            frame = frame.reset_index(drop=True)
-        self.frame = frame
-        self.empty = frame.iloc[:0]
-        self.positions = frame.groupby("geo_code", observed=True, sort=False).indices
-        self.pieces: dict[str, pd.DataFrame] = {}
-
-    def piece(self, geo: str) -> pd.DataFrame | None:
-        if geo not in self.pieces and geo in self.positions:
-            self.pieces[geo] = self.frame.iloc[self.positions[geo]]
-        return self.pieces.get(geo)
+def _split(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a kernel keeps it, to be cut by geography (``_cut``): its index in file
+    order, and without the reader's ``attrs`` (set-aside notes), which reports do not read and
+    pandas deep-copies into the result of every operation on the frame."""
+    frame = frame.copy(deep=False)
+    frame.attrs = {}
+    if not frame.index.is_monotonic_increasing:  # the pieces' index must give file order
+        frame = frame.reset_index(drop=True)
+    return frame
 
 
-def _split(frame: pd.DataFrame) -> _Pieces:
-    return _Pieces(frame)
-
-
-def _cut(split: _Pieces, geos: list[str]) -> pd.DataFrame:
+def _cut(frame: pd.DataFrame, geos: list[str]) -> pd.DataFrame:
     """The rows of ``geos`` in the file's order (as a boolean mask on the whole frame gives)."""
-    picked = [p for p in (split.piece(g) for g in dict.fromkeys(geos)) if p is not None]
+    picked = [p for p in (geo_rows(frame, g) for g in dict.fromkeys(geos)) if len(p)]
     if not picked:
-        return split.empty
+        return frame.iloc[:0]
     rows = pd.concat(picked) if len(picked) > 1 else picked[0]
     return rows.take(np.argsort(rows.index.to_numpy(), kind="stable"))
-
-
-def _indexed(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    return frame, frame.groupby("geo_code", observed=True, sort=False).indices
 
 
 def report_geos(req: ReportRequest) -> list[str]:
@@ -154,13 +133,6 @@ def report_geos(req: ReportRequest) -> list[str]:
 
     regions = [*geography.region_ids(), *COMMUTING_IDS]
     return list(dict.fromkeys([req.code, *req.members, *regions, "norge"]))
-
-
-def _rows(indexed: tuple[pd.DataFrame, dict[str, np.ndarray]], geos: list[str]) -> pd.DataFrame:
-    frame, positions = indexed
-    picked = [positions[g] for g in geos if g in positions]
-    rows = np.sort(np.concatenate(picked)) if picked else np.array([], dtype=np.intp)
-    return frame.iloc[rows]
 
 
 def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -183,7 +155,7 @@ def load(req: ReportRequest) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return store, status, forecasts
 
 
-_PREVIOUS_CACHE: dict[tuple, tuple[set[str], tuple[pd.DataFrame, dict[str, np.ndarray]]]] = {}
+_PREVIOUS_CACHE: dict[tuple, tuple[set[str], pd.DataFrame]] = {}
 
 
 def previous_status(req: ReportRequest, store: pd.DataFrame) -> pd.DataFrame:
@@ -198,10 +170,10 @@ def previous_status(req: ReportRequest, store: pd.DataFrame) -> pd.DataFrame:
         if key not in _PREVIOUS_CACHE:
             _PREVIOUS_CACHE.clear()
             covered = set(stamp.read_text().strip().partition("\n")[2].split(","))
-            _PREVIOUS_CACHE[key] = (covered, _indexed(pd.read_parquet(path)))
-        covered, indexed = _PREVIOUS_CACHE[key]
+            _PREVIOUS_CACHE[key] = (covered, _split(pd.read_parquet(path)))
+        covered, previous = _PREVIOUS_CACHE[key]
         if req.code in covered:
-            return _rows(indexed, [req.code]).reset_index(drop=True)
+            return geo_rows(previous, req.code).reset_index(drop=True)
     from trsplan.report.scorecard import previous_evaluation
 
     return previous_evaluation(store, req.year, req.code)
