@@ -18,11 +18,7 @@ from trsplan.report.svg import (
     FIGURE_DPI,
     GRID,
     INK,
-    PAD_INCHES,
-    TITLE_SIZE,
-    WIDTH_IN,
     Box,
-    Canvas,
     Chart,
     Entry,
     Frame,
@@ -31,8 +27,8 @@ from trsplan.report.svg import (
     text_width,
     tick_labels,
     ticks,
+    titled_canvas,
     view,
-    wrap_to_width,
     year_frame,
 )
 from trsplan.report.text import fmt_number, label, words
@@ -92,11 +88,9 @@ def fan_chart(
     return finish(axis_note(frame.ylim, lang))
 
 
-def line_chart(
-    series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb", decimals: int = 0
-) -> Chart:
-    """Lines for each column of a year-indexed frame (``decimals``: kept for callers; the value
-    axis shows as many as its ticks need)."""
+def line_chart(series: pd.DataFrame, title: str, ylabel: str, lang: str = "nb") -> Chart:
+    """Lines for each column of a year-indexed frame; the value axis shows as many decimals as
+    its ticks need."""
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(series.columns))]
     entries = [
         Entry(str(c), "line", col, marker="o")
@@ -198,21 +192,14 @@ def bar_chart(
     ordered = values.dropna().sort_values(ascending=False)
     names = [str(i) for i in ordered.index]
     numbers = ordered.to_numpy(dtype=float)
-    width, height = px(WIDTH_IN * 72), px(max(2.5, 0.45 * len(ordered) + 1) * 72)
-    svg, pad = Canvas(width, height), px(PAD_INCHES * 72)
-    title_lines = wrap_to_width(title, width - 2 * pad, TITLE_SIZE, bold=True)
-    top = pad + len(title_lines) * 1.25 * px(TITLE_SIZE) + 0.5 * px(TITLE_SIZE)
+    svg, pad, top = titled_canvas(title, max(2.5, 0.45 * len(ordered) + 1))
+    width, height = svg.width, svg.height
     bottom = height - pad - 1.3 * px(12) - 1.5 * px(11) - 0.3 * px(11)
     left = pad + max(text_width(n, 11) for n in names) + 0.6 * px(11)
     right = width - pad - 0.5 * text_width(fmt_number(float(numbers.max()), decimals, lang), 11)
     value_texts = [fmt_number(v, decimals, lang) for v in numbers]
     xlim = _bar_view(numbers, [text_width(t, 10) for t in value_texts], right - left)
     frame = Frame(svg, Box(left, top, right, bottom), xlim, (0.0, 1.0))
-
-    for n, line in enumerate(title_lines):
-        svg.text(
-            pad, pad + (n + 0.5) * 1.25 * px(TITLE_SIZE), line, TITLE_SIZE, role="title", bold=True
-        )
     xticks = ticks(*xlim, int((right - left) / (3.5 * px(11))))
     for value, text in zip(xticks, tick_labels(xticks, lang), strict=True):
         x = frame.x(value)
@@ -247,10 +234,7 @@ def bar_chart(
         svg.text(at, y, text, 10, role="value", anchor=anchor)
     if xlim[0] < 0 < xlim[1]:
         svg.line(frame.x(0.0), top, frame.x(0.0), bottom, INK, 0.8)
-    svg.add(
-        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
-        f'height="{bottom - top:.1f}" fill="none" stroke="{GRID}" stroke-width="1.25"/>'
-    )
+    svg.border(frame.plot)
     return Chart(svg.done(), round(width), round(height), xlim, tuple(svg.texts), frame.plot)
 
 

@@ -152,6 +152,13 @@ class Canvas:
             f'stroke="{colour}" stroke-width="{width:.2f}"{extra}/>'
         )
 
+    def border(self, box: Box) -> None:
+        """The plot area's light frame."""
+        self.add(
+            f'<rect x="{box.x0:.1f}" y="{box.y0:.1f}" width="{box.x1 - box.x0:.1f}" '
+            f'height="{box.y1 - box.y0:.1f}" fill="none" stroke="{GRID}" stroke-width="1.25"/>'
+        )
+
     def done(self) -> str:
         defs = f"<defs>{''.join(self.defs)}</defs>" if self.defs else ""
         return (
@@ -159,6 +166,17 @@ class Canvas:
             f'height="{self.height:.0f}" viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
             f'font-family="{FONT_FAMILY}" fill="{INK}">{defs}{"".join(self.parts)}</svg>'
         )
+
+
+def titled_canvas(title: str, height_in: float) -> tuple[Canvas, float, float]:
+    """A chart's canvas (``WIDTH_IN`` wide) with its title wrapped by measured width and drawn
+    at the top left: (canvas, padding, the y where the plot area may start)."""
+    svg, pad = Canvas(px(WIDTH_IN * 72), px(height_in * 72)), px(PAD_INCHES * 72)
+    lines = wrap_to_width(title, svg.width - 2 * pad, TITLE_SIZE, bold=True)
+    line_height = 1.25 * px(TITLE_SIZE)
+    for n, line in enumerate(lines):
+        svg.text(pad, pad + (n + 0.5) * line_height, line, TITLE_SIZE, role="title", bold=True)
+    return svg, pad, pad + len(lines) * line_height + 0.5 * px(TITLE_SIZE)
 
 
 def points(xs: Sequence[float], ys: Sequence[float]) -> str:
@@ -328,14 +346,12 @@ def year_frame(
 ) -> tuple[Frame, Callable[[], Chart]]:
     """Lay out and draw the frame; returns it and a ``finish`` that closes the chart (the data
     is drawn in between, under the axes' frame and labels)."""
-    width, height = px(WIDTH_IN * 72), px(height_in * 72)
-    svg, pad = Canvas(width, height), px(PAD_INCHES * 72)
-    title_lines = wrap_to_width(title, width - 2 * pad, TITLE_SIZE, bold=True)
+    svg, pad, top = titled_canvas(title, height_in)
+    width, height = svg.width, svg.height
     rows = legend_rows(entries, legend_size, width - 2 * pad, ncols) if entries else []
 
     xlim = (float(years.min()) - 0.6, float(years.max()) + 0.6) if bars else view(years)
     ylim = view(values, zero=bars)
-    top = pad + len(title_lines) * 1.25 * px(TITLE_SIZE) + 0.5 * px(TITLE_SIZE)
     bottom = height - pad - legend_height(rows, legend_size) - (0.4 * px(11) if rows else 0)
     bottom -= 1.3 * px(12) + 1.5 * px(11) + 0.3 * px(11)  # x label, tick labels, gaps
     yticks = ticks(*ylim, int((bottom - top) / (2.4 * px(11))), integer=False)
@@ -344,11 +360,6 @@ def year_frame(
     xtick_w = text_width(str(int(years.max())), 11)
     right = width - pad - xtick_w / 2
     frame = Frame(svg, Box(left, top, right, bottom), xlim, ylim)
-
-    for n, line in enumerate(title_lines):
-        svg.text(
-            pad, pad + (n + 0.5) * 1.25 * px(TITLE_SIZE), line, TITLE_SIZE, role="title", bold=True
-        )
     for value, text in zip(yticks, ylabels, strict=True):
         y = frame.y(value)
         svg.line(left, y, right, y, GRID, 1.0)
@@ -384,10 +395,7 @@ def year_frame(
 
     def finish(note: str = "") -> Chart:
         svg.add("</g>")
-        svg.add(
-            f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
-            f'height="{bottom - top:.1f}" fill="none" stroke="{GRID}" stroke-width="1.25"/>'
-        )
+        svg.border(frame.plot)
         legend_top = xlabel_y + 0.5 * px(12) + 0.4 * px(11)
         draw_legend(svg, rows, legend_top, (left + right) / 2, legend_size)
         if note:
