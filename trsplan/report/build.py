@@ -237,6 +237,7 @@ def ensure_data(
     previous_for: list[str] | None = None,
     *,
     recompute: bool = False,
+    key: str | None = None,
 ) -> str:
     """Store, status and forecasts in ``data_dir``, computed only when their inputs changed.
 
@@ -245,11 +246,11 @@ def ensure_data(
     both; ``recompute`` computes them again regardless (and refreshes the cache).
     ``status_previous`` holds the evaluation ``EVALUATION_INTERVAL`` years earlier (the first
     pages compare with it) for the geographies ``previous_for`` (the reports of the run), added
-    to those already there.
+    to those already there. ``key``: the data key, when the caller has computed it already.
     """
     from trsplan.report import datacache
 
-    key = incremental.data_key(snapshot.checksums(), year)
+    key = key or incremental.data_key(snapshot.checksums(), year)
     datacache.ensure(snapshot, year, key, data_dir, previous_for or [], recompute=recompute)
     return key
 
@@ -274,8 +275,9 @@ def resolve_request(
     else:  # the shared cache's folder, as `trsplan report` fills it (datacache)
         from trsplan.report import datacache
 
-        data_dir = datacache.cache_dir(incremental.data_key(snapshot.checksums(), year))
-        ensure_data(snapshot, year, data_dir, [code])
+        key = incremental.data_key(snapshot.checksums(), year)
+        data_dir = datacache.cache_dir(key)
+        ensure_data(snapshot, year, data_dir, [code], key=key)
     codes = [] if kind == "region" else [code]
     requests = plan_requests(
         year,
@@ -354,7 +356,12 @@ def build_reports(
             scheduler,
             on_result,
             prepare=lambda: ensure_data(
-                snapshot, year, out_dir / "data", [r.code for r in requests], recompute=recompute
+                snapshot,
+                year,
+                out_dir / "data",
+                [r.code for r in requests],
+                recompute=recompute,
+                key=data_key,
             ),
         )
         by_stem = {r.stem: r for r in [*skipped, *ran]}
@@ -529,12 +536,12 @@ def _report_counts(
     counts = result.extra.get("verdict_counts")
     if counts is not None:
         return [tuple(c) for c in counts]
-    geo = str(result.parameters.get("municipality", result.parameters.get("region")))
-    if status is None or not (status["geo_code"] == geo).any():
+    if status is None:
         return None
     from trsplan.report import scorecard
 
-    return scorecard.status_counts(status, geo, lang)
+    geo = str(result.parameters.get("municipality", result.parameters.get("region")))
+    return scorecard.status_counts(status, geo, lang)  # empty for a geography not in it
 
 
 def write_index(

@@ -85,7 +85,7 @@ class KernelSetupError(RuntimeError):
 
 
 @functools.cache
-def _papermill():
+def import_papermill():
     """papermill, with the warm engine registered, imported on first use: the import (nbformat,
     then jsonschema, whose ``rfc3987_syntax`` compiles its grammars: about 1.4 s) must not hold
     back the kernels' start."""
@@ -189,7 +189,7 @@ class WarmKernel:
         added; the marked notebook is on the exception's ``notebook`` attribute for the caller
         to write.
         """
-        pm = _papermill()
+        pm = import_papermill()
         from papermill.engines import papermill_engines
         from papermill.execute import (
             prepare_notebook_metadata,

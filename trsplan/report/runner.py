@@ -327,9 +327,9 @@ def warm_export() -> None:
     while the kernels start: the workers' first reports would otherwise wait for it."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from trsplan.report.kernels import _papermill
+    from trsplan.report.kernels import import_papermill
 
-    _papermill()
+    import_papermill()
 
     cell = new_code_cell(
         outputs=[new_output("display_data", data={"text/html": "<p>x</p>", "text/plain": "x"})]
